@@ -1,0 +1,30 @@
+// /proc tables in the kernel's own format, as read in containers on x86_64.
+// Shapes copied from a real container's /proc (x86_64, topology subnet).
+export const ROUTE_SUBNET = [
+  'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+  'eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+  'eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+  'tun0\t0000080A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0',
+  ''
+].join('\n')
+
+// Topology p2p (OpenWISP's default): a subnet route via the peer and a host route to it.
+export const ROUTE_P2P = [
+  'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+  'tun0\t0000080A\t0200080A\t0003\t0\t0\t0\t00FFFFFF\t0\t0\t0',
+  'tun0\t0200080A\t00000000\t0005\t0\t0\t0\tFFFFFFFF\t0\t0\t0',
+  'eth0\t000012AC\t00000000\t0000\t0\t0\t0\t0000FFFF\t0\t0\t0'
+].join('\n')
+
+export const IPV6_ROUTE = [
+  'fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     tun0',
+  '00000000000000000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001       lo'
+].join('\n')
+
+export const DEV = [
+  'Inter-|   Receive                                                |  Transmit',
+  ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+  '    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0',
+  '  tun0:    1344      16    0    0    0     0          0         0     1344      17    0    0    0     0       0          0'
+].join('\n')
+

@@ -1,0 +1,96 @@
+// The action end to end against a real Docker engine and a real OpenVPN
+// tunnel, run as the runner runs it. Needs `scripts/build-fixtures.sh` first
+// (the README's test command does that).
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { annotations, leftovers, runAction, uniqueProject, type ActionRun } from './harness.js'
+
+const MINUTES = 60_000
+const projects: string[] = []
+
+function project(name: string): string {
+  const p = uniqueProject(name)
+  projects.push(p)
+  return p
+}
+
+function check(run: ActionRun, kind: string, service: string): Record<string, any>[] {
+  return run.report!.checks.filter((c: { check: string; service: string }) => c.check === kind && c.service === service)
+}
+
+afterAll(() => {
+  // Every run's own post step must already have removed everything.
+  for (const p of projects) expect(leftovers(p)).toEqual([])
+})
+
+describe('full mode on a healthy stack', () => {
+  it('passes, reaches the device through tun0, reports, and leaves nothing', () => {
+    const name = project('demo')
+    const run = runAction({ 'working-directory': 'demo', 'project-name': name, 'probe-targets': '10.8.0.10', 'health-timeout': '120' })
+    expect(run.main.stderr).toBe('')
+    expect(run.main.exitCode).toBe(0)
+    expect(run.main.outputs.get('result')).toBe('passed')
+    expect(run.main.outputs.get('management-subnet')).toBe('10.8.0.0/24')
+    expect(Number(run.main.outputs.get('healthy-after'))).toBeGreaterThan(0)
+    for (const service of ['celery', 'celery_monitoring']) {
+      expect(check(run, 'namespace', service)[0]).toMatchObject({ verdict: 'passed' })
+      expect(check(run, 'route', service)[0]).toMatchObject({ verdict: 'passed', summary: '10.8.0.0/24 dev tun0' })
+      const reach = check(run, 'reach', service)[0]
+      expect(reach).toMatchObject({ verdict: 'passed', evidence: { target: '10.8.0.10', route: '10.8.0.0/24 dev tun0' } })
+      expect(reach.evidence.round_trip_ms).toBeGreaterThan(0)
+      expect(reach.evidence.tun0_tx_packets).toMatch(/^\+[1-9]/)
+    }
+    expect(annotations(run.main, 'error')).toEqual([])
+    expect(annotations(run.main, 'notice').join('\n')).toContain('Tunnel verified')
+    expect(run.main.summary).toContain('## ✅ Management tunnel works')
+    expect(run.main.summary).toContain('```mermaid')
+    expect(run.post!.exitCode).toBe(0)
+    expect(run.post!.stdout).toMatch(/Removed \d+ containers?, 1 network/)
+    expect(leftovers(name)).toEqual([])
+  }, 5 * MINUTES)
+})
+
+describe('full mode on a stack it has never seen', () => {
+  it('passes with other names and subnet, workers without ip or ping running as non-root', () => {
+    const name = project('unseen')
+    const run = runAction({
+      'working-directory': 'unseen',
+      'project-name': name,
+      'vpn-service': 'vpn-gw',
+      'tunnel-services': 'jobs\nmonitor',
+      'probe-targets': '10.77.0.20',
+      'health-timeout': '120'
+    })
+    expect(run.main.outputs.get('result')).toBe('passed')
+    expect(run.main.outputs.get('management-subnet')).toBe('10.77.0.0/24')
+    for (const service of ['jobs', 'monitor']) {
+      const reach = check(run, 'reach', service)[0]
+      expect(reach).toMatchObject({ verdict: 'passed', evidence: { route: '10.77.0.0/24 dev tun0' } })
+      // The worker image has no probe tool, so the probe ran in the vpn
+      // container, which the namespace check proved to be the same namespace.
+      expect(reach.evidence.probed_from).toContain('vpn-gw')
+    }
+    expect(run.main.exitCode).toBe(0)
+    expect(leftovers(name)).toEqual([])
+  }, 5 * MINUTES)
+})
+
+describe('full mode on the restart race', () => {
+  it('fails, names both workers and the stale namespace, and leaves nothing', () => {
+    const name = project('race')
+    const run = runAction({ 'working-directory': 'race', 'project-name': name, preflight: 'report', 'route-timeout': '5', 'probe-targets': '10.8.0.10' })
+    expect(run.main.exitCode).toBe(1)
+    expect(run.main.outputs.get('result')).toBe('failed')
+    const errors = annotations(run.main, 'error').join('\n')
+    for (const service of ['celery', 'celery_monitoring']) {
+      const namespace = check(run, 'namespace', service)[0]
+      expect(namespace.verdict).toBe('failed')
+      expect(namespace.summary).toContain('Stale namespace')
+      expect(namespace.fix).toContain(`--force-recreate --no-deps ${service}`)
+      expect(check(run, 'route', service)[0].summary).toContain('only lo')
+      expect(errors).toContain(`${service}: namespace check failed`)
+    }
+    expect(check(run, 'health', 'openvpn')[0].verdict).toBe('passed')
+    expect(run.main.summary.split('\n').slice(0, 8).join('\n')).toContain('Stale namespace')
+    expect(leftovers(name)).toEqual([])
+  }, 5 * MINUTES)
+})

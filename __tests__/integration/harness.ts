@@ -1,0 +1,54 @@
+// What the integration tests share: running the action as the runner does
+// (scripts/run-action.mjs, also behind `npm run demo`), and asking the real
+// engine what a project left behind.
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { ROOT, runAction as runActionIn, type ActionRun, type StepRun } from '../../scripts/run-action.mjs'
+
+export const STACKS = join(ROOT, 'fixtures/stacks')
+export type { ActionRun, StepRun }
+
+/** Runs main and post with the fixture stacks as the workspace. */
+export function runAction(inputs: Record<string, string>, options: { env?: Record<string, string>; post?: boolean } = {}): ActionRun {
+  return runActionIn(inputs, { workspace: STACKS, ...options })
+}
+
+/** Workflow commands of one kind printed by a step (e.g. `error`), unescaped. */
+export function annotations(run: StepRun, level: 'error' | 'warning' | 'notice'): string[] {
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`::${level}`))
+    .map((line) => line.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+}
+
+export function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', timeout: 120_000 }).trim()
+}
+
+/** Containers, networks and volumes the engine still holds for a project. */
+export function leftovers(project: string): string[] {
+  const filter = `label=com.docker.compose.project=${project}`
+  return [
+    docker('ps', '--all', '--quiet', '--filter', filter),
+    docker('network', 'ls', '--quiet', '--filter', filter),
+    docker('volume', 'ls', '--quiet', '--filter', filter)
+  ].flatMap((out) => out.split('\n').filter(Boolean))
+}
+
+/** Brings a fixture stack up with plain Compose (for verify-mode tests). */
+export function composeUp(stack: string, project: string): void {
+  execFileSync('docker', ['compose', '-p', project, 'up', '--detach', '--wait'], { cwd: join(STACKS, stack), encoding: 'utf8', timeout: 300_000, stdio: 'pipe' })
+}
+
+export function composeDown(project: string): void {
+  const ids = docker('ps', '--all', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)
+  if (ids) docker('rm', '--force', '--volumes', ...ids.split('\n'))
+  for (const kind of ['network', 'volume']) {
+    const found = docker(kind, 'ls', '--quiet', '--filter', `label=com.docker.compose.project=${project}`)
+    if (found) docker(kind, 'rm', ...found.split('\n'))
+  }
+}
+
+export function uniqueProject(name: string): string {
+  return `otc-it-${name}-${process.pid}-${Date.now().toString(36)}`
+}

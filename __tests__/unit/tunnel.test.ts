@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals'
+import type { NamespaceSnapshot } from '../../src/namespace.js'
+import { splitProcTables } from '../../src/namespace.js'
+import { parseInterfaceCounters, parseIpv4Routes } from '../../src/routes.js'
+import { parseSubnet } from '../../src/settings.js'
+import { judgeNamespace, judgeRoutes } from '../../src/tunnel.js'
+import { container, type RawOptions } from '../helpers/containers.js'
+import { DEV, ROUTE_SUBNET } from '../helpers/proc.js'
+
+const vpnContainer = container({ id: 'vpn-id', service: 'openvpn', health: 'healthy', startedAt: '2026-11-28T12:00:05Z', restartCount: 1 })
+
+function snapshot(options: RawOptions, id: string | undefined, routeTable = ROUTE_SUBNET): NamespaceSnapshot {
+  return { container: container(options), id, routes: parseIpv4Routes(routeTable), counters: parseInterfaceCounters(DEV), routeTable }
+}
+
+const vpn: NamespaceSnapshot = { ...snapshot({}, 'net:[100]'), container: vpnContainer }
+const celery = { service: 'celery', networkMode: 'container:vpn-id', startedAt: '2026-11-28T12:00:01Z' }
+
+describe('judgeNamespace', () => {
+  it('passes when the worker joined the vpn container and sees the same namespace', () => {
+    expect(judgeNamespace(snapshot(celery, 'net:[100]'), vpn)).toMatchObject({ verdict: 'passed', evidence: { worker_namespace: 'net:[100]', vpn_namespace: 'net:[100]' } })
+  })
+
+  it('names a stale namespace with restart and start times, and the fix', () => {
+    const outcome = judgeNamespace(snapshot(celery, 'net:[99]', 'Iface\tDestination'), vpn)
+    expect(outcome.verdict).toBe('failed')
+    expect(outcome.summary).toContain('Stale namespace: demo-celery-1')
+    expect(outcome.summary).toContain('restart count 1')
+    expect(outcome.summary).toContain('after demo-celery-1 started at 2026-11-28T12:00:01.000Z')
+    expect(outcome.fix).toContain('docker compose up -d --force-recreate --no-deps celery')
+    expect(outcome.fix).toContain('condition: service_healthy')
+  })
+
+  it('fails a worker on another network', () => {
+    const outcome = judgeNamespace(snapshot({ service: 'celery', networkMode: 'demo_default' }, 'net:[7]'), vpn)
+    expect(outcome).toMatchObject({ verdict: 'failed', fix: 'Set network_mode: "service:openvpn" on celery.' })
+  })
+
+  it('fails a worker that is not running', () => {
+    expect(judgeNamespace(snapshot({ ...celery, status: 'exited', exitCode: 137 }, undefined), vpn).summary).toContain('is exited (exit code 137)')
+  })
+})
+
+describe('judgeRoutes', () => {
+  it('passes with the covering route as evidence', () => {
+    expect(judgeRoutes(snapshot(celery, 'net:[100]'), [parseSubnet('10.8.0.0/24')])).toMatchObject({ verdict: 'passed', summary: '10.8.0.0/24 dev tun0' })
+  })
+
+  it('fails naming the subnet, and says when the namespace has only lo', () => {
+    const outcome = judgeRoutes(snapshot(celery, 'net:[99]', 'Iface\tDestination'), [parseSubnet('10.8.0.0/24')])
+    expect(outcome.verdict).toBe('failed')
+    expect(outcome.summary).toBe('no route over tun/tap covers 10.8.0.0/24 (the namespace has no routes at all, only lo)')
+  })
+
+  it('fails when there is nothing to check', () => {
+    expect(judgeRoutes(snapshot(celery, 'net:[100]'), []).verdict).toBe('failed')
+  })
+})
+
+describe('splitProcTables', () => {
+  it('separates one cat of route, ipv6_route and dev', () => {
+    const v6 = 'fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     tun0'
+    const tables = splitProcTables(`${ROUTE_SUBNET}${v6}\n${DEV}\n`)
+    expect(parseIpv4Routes(tables.ipv4)).toHaveLength(3)
+    expect(tables.ipv6.trim()).toBe(v6)
+    expect(parseInterfaceCounters(tables.dev).get('tun0')?.txPackets).toBe(17)
+  })
+})

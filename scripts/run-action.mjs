@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Runs the action the way a GitHub runner does: `node dist/index.js` with
+// INPUT_* variables and the GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
+// GITHUB_STATE files, then the post step with the state main saved.
+// Used by `npm run demo` and by the integration tests.
+//
+//   node scripts/run-action.mjs working-directory=fixtures/stacks/demo probe-targets=10.8.0.10
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../..')
+
+/** Reads GitHub's file-command format (`name<<delimiter` blocks, or `name=value`). */
+export function parseFileCommands(text) {
+  const values = new Map()
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], i + 1)
+      values.set(heredoc[1], lines.slice(i + 1, end).join('\n'))
+      i = end
+    } else if (lines[i].includes('=')) {
+      const at = lines[i].indexOf('=')
+      values.set(lines[i].slice(0, at), lines[i].slice(at + 1))
+    }
+  }
+  return values
+}
+
+function step(inputs, extraEnv, files, workspace, echo) {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: tmpdir(),
+    ...extraEnv
+  }
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  writeFileSync(files.output, '')
+  writeFileSync(files.summary, '')
+  writeFileSync(files.state, '')
+  const started = Date.now()
+  const result = spawnSync(process.execPath, [join(ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 20 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
+  if (echo) process.stdout.write(result.stdout + result.stderr)
+  return {
+    exitCode: result.status ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
+    state: parseFileCommands(readFileSync(files.state, 'utf8')),
+    summary: readFileSync(files.summary, 'utf8'),
+    seconds: (Date.now() - started) / 1000
+  }
+}
+
+/** Main, then post with the state main saved. Returns both steps and the JSON report. */
+export function runAction(inputs, options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'otc-run-'))
+  const files = (name) => ({ output: join(dir, `${name}-output`), state: join(dir, `${name}-state`), summary: join(dir, `${name}-summary.md`) })
+  const workspace = options.workspace ?? process.cwd()
+  const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo)
+  const stateEnv = Object.fromEntries([...main.state].map(([name, value]) => [`STATE_${name}`, value]))
+  const post = options.post === false ? undefined : step(inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
+  const reportPath = main.outputs.get('report')
+  return { main, post, report: reportPath ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined, summaryPath: files('main').summary }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const inputs = Object.fromEntries(process.argv.slice(2).map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]))
+  const run = runAction(inputs, { echo: true })
+  console.log(`\nOutputs: ${JSON.stringify(Object.fromEntries(run.main.outputs))}`)
+  console.log(`Job summary (Markdown): ${run.summaryPath}`)
+  process.exitCode = run.main.exitCode || run.post?.exitCode || 0
+}

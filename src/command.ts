@@ -1,0 +1,85 @@
+// Runs external programs as argument vectors, never through a shell, each with
+// a time limit. @actions/exec has neither a time limit nor a way to kill the
+// process, and the Docker CLI starts the Compose plugin as a child of its own,
+// so we use node:child_process directly and kill the whole process group.
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+
+export interface CommandResult {
+  argv: string[]
+  exitCode: number
+  stdout: string
+  stderr: string
+  /** True when the time limit or the abort signal ended the command. */
+  killed: boolean
+  durationMs: number
+}
+
+export interface RunOptions {
+  timeoutMs: number
+  signal?: AbortSignal
+  /** Called with each line of output as it arrives (for long-running commands). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void
+}
+
+/** What the rest of the code needs from a process runner; tests inject a fake. */
+export interface CommandRunner {
+  run(argv: string[], options: RunOptions): Promise<CommandResult>
+}
+
+/** Output kept per stream, so that a chatty command cannot exhaust memory. */
+const MAX_CAPTURE_BYTES = 8 * 1024 * 1024
+/** Grace between SIGTERM and SIGKILL when a command overruns its limit. */
+const KILL_GRACE_MS = 3000
+
+export class ProcessRunner implements CommandRunner {
+  constructor(private readonly log: (line: string) => void = () => {}) {}
+
+  run(argv: string[], options: RunOptions): Promise<CommandResult> {
+    this.log(`$ ${argv.map(quoteForDisplay).join(' ')}`)
+    const started = Date.now()
+    return new Promise((resolve) => {
+      const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const output = { stdout: '', stderr: '' }
+      let killed = false
+      const stopGroup = (): void => {
+        killed = true
+        signalGroup(child.pid, 'SIGTERM')
+        setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
+      }
+      const timer = setTimeout(stopGroup, options.timeoutMs)
+      options.signal?.addEventListener('abort', stopGroup, { once: true })
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const source = child[stream]
+        source.setEncoding('utf8')
+        if (options.onLine) {
+          createInterface({ input: source }).on('line', (line) => options.onLine?.(line, stream))
+        }
+        source.on('data', (chunk: string) => {
+          if (output[stream].length < MAX_CAPTURE_BYTES) output[stream] += chunk
+        })
+      }
+      const finish = (exitCode: number, error = ''): void => {
+        clearTimeout(timer)
+        options.signal?.removeEventListener('abort', stopGroup)
+        resolve({ argv, exitCode, stdout: output.stdout, stderr: output.stderr + error, killed, durationMs: Date.now() - started })
+      }
+      child.on('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ENOENT' ? 127 : 1, error.message))
+      child.on('close', (code, signal) => finish(code ?? (signal ? 128 + 15 : 1)))
+    })
+  }
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // The group is already gone: nothing left to stop.
+  }
+}
+
+/** Renders an argument vector for logs; it is never executed in this form. */
+export function quoteForDisplay(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}

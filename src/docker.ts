@@ -1,0 +1,181 @@
+// The thin layer over the Docker and Compose CLIs: pure builders of argument
+// vectors, and a client that runs them with a time limit each (in the manner
+// of docker/actions-toolkit). Everything else talks to Docker through here.
+import type { CommandResult, CommandRunner } from './command.js'
+import { parseInspect, type Container } from './inspect.js'
+
+/** What identifies a Compose project on the command line. */
+export interface ComposeTarget {
+  workingDirectory: string
+  files: string[]
+  envFiles: string[]
+  profiles: string[]
+  projectName: string
+}
+
+/** One line of `docker events --format '{{json .}}'`. */
+export interface DockerEvent {
+  action: string
+  containerId: string
+  service: string
+  /** Engine time of the event, in milliseconds since the epoch. */
+  timeMs: number
+}
+
+export class DockerUnavailableError extends Error {}
+
+/** Time limits for short Docker calls; long ones are given their own. */
+export const LIMITS = {
+  query: 30_000,
+  exec: 15_000,
+  logs: 20_000,
+  down: 180_000
+} as const
+
+const PROJECT_LABEL = 'com.docker.compose.project'
+const SERVICE_LABEL = 'com.docker.compose.service'
+
+export function composeArgv(compose: string[], target: ComposeTarget, subcommand: string[]): string[] {
+  return [
+    ...compose,
+    '--project-directory',
+    target.workingDirectory,
+    '--project-name',
+    target.projectName,
+    ...target.files.flatMap((file) => ['--file', file]),
+    ...target.envFiles.flatMap((file) => ['--env-file', file]),
+    ...target.profiles.flatMap((profile) => ['--profile', profile]),
+    ...subcommand
+  ]
+}
+
+export function projectFilter(project: string): string[] {
+  return ['--filter', `label=${PROJECT_LABEL}=${project}`]
+}
+
+export function eventsArgv(project: string, since: string): string[] {
+  return ['docker', 'events', '--since', since, '--filter', 'type=container', ...projectFilter(project), '--format', '{{json .}}']
+}
+
+export function parseEvent(line: string): DockerEvent | undefined {
+  try {
+    const raw = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number }
+    if (!raw.Action || !raw.Actor?.ID) return undefined
+    return {
+      action: raw.Action,
+      containerId: raw.Actor.ID,
+      service: raw.Actor.Attributes?.[SERVICE_LABEL] ?? '',
+      timeMs: raw.timeNano ? raw.timeNano / 1e6 : Date.now()
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** The resources a project leaves on the engine, by kind, as ids or names. */
+export interface ProjectResources {
+  containers: string[]
+  networks: string[]
+  volumes: string[]
+}
+
+export class Docker {
+  constructor(
+    private readonly runner: CommandRunner,
+    /** `docker compose` (plugin) or `docker-compose` (standalone v2). */
+    readonly compose: string[]
+  ) {}
+
+  /** Finds a working engine and Compose v2, or explains what is missing. */
+  static async connect(runner: CommandRunner): Promise<Docker> {
+    const client = await runner.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: LIMITS.query })
+    if (client.exitCode === 127) {
+      throw new DockerUnavailableError('The docker CLI is not installed or not on PATH. Install Docker (a GitHub-hosted Ubuntu runner has it) or run with mode: lint.')
+    }
+    if (client.exitCode !== 0) {
+      throw new DockerUnavailableError(`The Docker daemon does not answer: ${firstLine(client.stderr)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`)
+    }
+    for (const compose of [['docker', 'compose'], ['docker-compose']]) {
+      const version = await runner.run([...compose, 'version', '--short'], { timeoutMs: LIMITS.query })
+      if (version.exitCode === 0 && /^v?([2-9]|\d{2,})\./.test(version.stdout.trim())) return new Docker(runner, compose)
+    }
+    throw new DockerUnavailableError('Docker Compose v2 is not available: neither the `docker compose` plugin nor a standalone `docker-compose` v2 binary answered. Install the Compose plugin.')
+  }
+
+  run(argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
+    return this.runner.run(argv, { timeoutMs, signal })
+  }
+
+  composeRun(target: ComposeTarget, subcommand: string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
+    return this.run(composeArgv(this.compose, target, subcommand), timeoutMs, signal)
+  }
+
+  /** Every container of the project, running or not, in one inspect call. */
+  async projectContainers(project: string): Promise<Container[]> {
+    const ids = await this.listIds(['docker', 'ps', '--all', '--quiet', '--no-trunc', ...projectFilter(project)])
+    return this.inspect(ids)
+  }
+
+  async inspect(ids: string[]): Promise<Container[]> {
+    if (ids.length === 0) return []
+    const result = await this.run(['docker', 'container', 'inspect', ...ids], LIMITS.query)
+    // A container removed between listing and inspecting makes inspect fail
+    // for that one id only; the others are still printed.
+    return result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : []
+  }
+
+  exec(containerId: string, argv: string[], timeoutMs: number = LIMITS.exec): Promise<CommandResult> {
+    return this.run(['docker', 'exec', containerId, ...argv], timeoutMs)
+  }
+
+  async logsTail(containerId: string, lines: number): Promise<string> {
+    const result = await this.run(['docker', 'logs', '--tail', String(lines), '--timestamps', containerId], LIMITS.logs)
+    return (result.stdout + result.stderr).trim()
+  }
+
+  /** Streams container events of the project until the signal aborts. */
+  watchEvents(project: string, since: string, onEvent: (event: DockerEvent) => void, signal: AbortSignal, timeoutMs: number): Promise<CommandResult> {
+    return this.runner.run(eventsArgv(project, since), {
+      timeoutMs,
+      signal,
+      onLine: (line, stream) => {
+        const event = stream === 'stdout' ? parseEvent(line) : undefined
+        if (event) onEvent(event)
+      }
+    })
+  }
+
+  async projectResources(project: string): Promise<ProjectResources> {
+    const filter = projectFilter(project)
+    const [containers, networks, volumes] = await Promise.all([
+      this.listIds(['docker', 'ps', '--all', '--quiet', '--no-trunc', ...filter]),
+      this.listIds(['docker', 'network', 'ls', '--quiet', '--no-trunc', ...filter]),
+      this.listIds(['docker', 'volume', 'ls', '--quiet', ...filter])
+    ])
+    return { containers, networks, volumes }
+  }
+
+  /** Removes resources by id; what Compose could not remove (for example when
+   * the compose files are gone) is removed here, by the project's label. */
+  async removeResources(resources: ProjectResources): Promise<CommandResult[]> {
+    const calls: string[][] = [
+      resources.containers.length ? ['docker', 'rm', '--force', '--volumes', ...resources.containers] : [],
+      resources.networks.length ? ['docker', 'network', 'rm', ...resources.networks] : [],
+      resources.volumes.length ? ['docker', 'volume', 'rm', '--force', ...resources.volumes] : []
+    ].filter((argv) => argv.length > 0)
+    const results: CommandResult[] = []
+    // In order: containers hold the networks and volumes.
+    for (const argv of calls) results.push(await this.run(argv, LIMITS.down))
+    return results
+  }
+
+  private async listIds(argv: string[]): Promise<string[]> {
+    const result = await this.run(argv, LIMITS.query)
+    if (result.exitCode !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
+    return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean)
+  }
+}
+
+export function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? ''
+}

@@ -1,0 +1,94 @@
+// Pure reading of `docker inspect` output into the facts the checks judge.
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy'
+
+export interface HealthProbe {
+  exitCode: number
+  output: string
+  end: string
+}
+
+export interface Container {
+  id: string
+  /** Name without the leading slash. */
+  name: string
+  project: string
+  service: string
+  image: string
+  /** created, running, restarting, exited, dead, paused, removing. */
+  status: string
+  /** Undefined when the container has no healthcheck. */
+  health?: HealthStatus
+  healthLog: HealthProbe[]
+  exitCode: number
+  /** Undefined until the container has started once. */
+  startedAt?: Date
+  restartCount: number
+  /** `container:<id>` when the container joined another one's namespace. */
+  networkMode: string
+  restartPolicy: string
+  restartMaxRetries: number
+}
+
+interface RawContainer {
+  Id: string
+  Name: string
+  Image: string
+  RestartCount?: number
+  State: {
+    Status: string
+    ExitCode: number
+    StartedAt: string
+    Health?: { Status: HealthStatus; Log?: { ExitCode: number; Output: string; End: string }[] | null }
+  }
+  HostConfig: { NetworkMode: string; RestartPolicy?: { Name: string; MaximumRetryCount: number } }
+  Config: { Image: string; Labels?: Record<string, string> | null }
+}
+
+/** Docker's zero time, printed for containers that never started. */
+const NEVER = '0001-01-01T00:00:00Z'
+
+export function parseInspect(json: string): Container[] {
+  const raw = JSON.parse(json) as RawContainer[]
+  return raw.map(toContainer)
+}
+
+function toContainer(raw: RawContainer): Container {
+  const labels = raw.Config.Labels ?? {}
+  return {
+    id: raw.Id,
+    name: raw.Name.replace(/^\//, ''),
+    project: labels['com.docker.compose.project'] ?? '',
+    service: labels['com.docker.compose.service'] ?? '',
+    image: raw.Config.Image,
+    status: raw.State.Status,
+    health: raw.State.Health?.Status,
+    healthLog: (raw.State.Health?.Log ?? []).map((probe) => ({ exitCode: probe.ExitCode, output: probe.Output.trim(), end: probe.End })),
+    exitCode: raw.State.ExitCode,
+    startedAt: raw.State.StartedAt.startsWith(NEVER) ? undefined : new Date(raw.State.StartedAt),
+    restartCount: raw.RestartCount ?? 0,
+    networkMode: raw.HostConfig.NetworkMode,
+    restartPolicy: raw.HostConfig.RestartPolicy?.Name ?? 'no',
+    restartMaxRetries: raw.HostConfig.RestartPolicy?.MaximumRetryCount ?? 0
+  }
+}
+
+/** The container whose namespace this one joined, or undefined for its own. */
+export function joinedContainerId(container: Container): string | undefined {
+  const match = /^container:(.+)$/.exec(container.networkMode)
+  return match?.[1]
+}
+
+/** True when the engine will not start this stopped container again by itself. */
+export function stoppedForGood(container: Container): boolean {
+  if (!['exited', 'dead'].includes(container.status)) return false
+  switch (container.restartPolicy) {
+    case 'always':
+    case 'unless-stopped':
+      return false
+    case 'on-failure':
+      return container.exitCode === 0 || (container.restartMaxRetries > 0 && container.restartCount >= container.restartMaxRetries)
+    default:
+      return true
+  }
+}
