@@ -29683,8 +29683,13 @@ const ICON = { passed: '✅', failed: '❌', skipped: '⏭️', error: '❌', wa
 function headline(report) {
     const seconds = (report.durationMs / 1000).toFixed(1);
     const healthy = report.healthyAfterSec !== undefined ? `, vpn healthy after ${report.healthyAfterSec} s` : '';
-    const verdict = report.result === 'passed' ? '✅ Management tunnel works' : '❌ Management tunnel check failed';
+    const verdict = `${report.result === 'passed' ? '✅' : '❌'} ${verdictText(report)}`;
     return [`## ${verdict}`, '', `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds} s${healthy}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`, ''];
+}
+function verdictText(report) {
+    if (report.mode === 'lint')
+        return report.result === 'passed' ? 'Compose files wire the tunnel correctly' : 'Compose files break the tunnel';
+    return report.result === 'passed' ? 'Management tunnel works' : 'Management tunnel check failed';
 }
 /** The causes, first thing a reader sees when the run failed. */
 function causes(report) {
@@ -29769,7 +29774,7 @@ function summaryMarkdown(report, workspace) {
 }
 /** The CLI's report: the same content, as plain text for a terminal. */
 function textReport(report, workspace) {
-    const lines = [report.result === 'passed' ? 'PASSED: the management tunnel works' : 'FAILED: the management tunnel check failed'];
+    const lines = [`${report.result.toUpperCase()}: ${verdictText(report)}`];
     lines.push(`project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`);
     for (const c of report.checks)
         lines.push(`  ${c.verdict === 'passed' ? 'ok  ' : c.verdict === 'failed' ? 'FAIL' : 'skip'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
@@ -30854,11 +30859,13 @@ class Run {
             return result;
         });
         const health = await this.waitHealthy(docker, events, upStarted, stopWait.signal);
-        if (health.state === 'failed')
+        if (health.state === 'failed' && health.reason !== 'aborted')
             stopUp.abort();
         const upResult = await up;
         if (upResult.exitCode !== 0 && !stopUp.signal.aborted) {
-            this.fail('compose-up', `docker compose up failed: ${lastLines(this.composeOutput, 5)}`, 'Read Compose\'s message above and the diagnostics; fix the stack.');
+            const vpn = (await docker.projectContainers(this.target.projectName)).find((c) => c.service === this.settings.vpnService);
+            const summary = `docker compose up failed: ${composeMessage(this.composeOutput)}${vpn ? `\n${describeVpnState(vpn)}` : ''}`;
+            this.fail('compose-up', summary, 'Read Compose\'s message and the vpn container\'s log in the diagnostics; fix the stack.');
             return { state: 'failed', reason: 'aborted', message: 'compose up failed', atMs: Date.now() };
         }
         return health;
@@ -30918,8 +30925,15 @@ class Run {
         this.checks.push(check);
         this.log.info(`${check.verdict === 'passed' ? '✓' : '✗'} ${check.check} ${check.container ?? check.service}: ${check.summary}`);
     }
+    /** Live modes pass only on proof: every tunnel service passed its namespace and route checks. */
+    proven() {
+        if (this.settings.mode === 'lint')
+            return true;
+        const passed = (service, check) => this.checks.some((c) => c.service === service && c.check === check && c.verdict === 'passed');
+        return this.settings.tunnelServices.every((service) => passed(service, 'namespace') && passed(service, 'route'));
+    }
     report() {
-        const failed = this.findings.some((f) => f.level === 'error') || this.checks.some((c) => c.verdict === 'failed');
+        const failed = this.findings.some((f) => f.level === 'error') || this.checks.some((c) => c.verdict === 'failed') || !this.proven();
         return {
             schemaVersion: REPORT_SCHEMA_VERSION,
             result: failed ? 'failed' : 'passed',
@@ -30946,6 +30960,12 @@ function healthEvidence(container) {
         ...(lastProbe ? { last_probe: `exit ${lastProbe.exitCode}: ${(0,src_docker/* firstLine */.TM)(lastProbe.output).slice(0, 200)}` } : {})
     };
 }
+/** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
+ * say what the vpn container really does. */
+function describeVpnState(vpn) {
+    const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`;
+    return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`;
+}
 function healthFix(outcome) {
     switch (outcome.reason) {
         case 'timeout':
@@ -30956,8 +30976,11 @@ function healthFix(outcome) {
             return 'Read the vpn container log below: the container keeps stopping.';
     }
 }
-function lastLines(text, count) {
-    return text.split('\n').slice(-count).join('\n');
+/** Compose's own message without its progress lines ("Container x  Started"). */
+function composeMessage(output, count = 5) {
+    const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/;
+    const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line));
+    return lines.slice(-count).join('\n');
 }
 /** Runs the phases in order; returns when the verdict is known. */
 async function execute(settings, runner, log, environment, onStarting) {

@@ -77,7 +77,7 @@ try {
 } catch (error) {
   const known = error instanceof InputError || error instanceof ComposeFileError || error instanceof DockerUnavailableError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
   const where = error instanceof ComposeFileError && error.location ? `${error.location.file}:${error.location.line}:${error.location.column}: ` : ''
-  console.error(`error: ${where}${error instanceof Error ? error.message : String(error)}`)
+  console.error(`error: ${where}${error instanceof Error ? error.message : String(error)}${(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ' (see --help)' : ''}`)
   if (!known) console.error('This is unexpected; please report it with the output of --verbose.')
   process.exitCode = 2
 }

@@ -79,8 +79,13 @@ const ICON = { passed: '✅', failed: '❌', skipped: '⏭️', error: '❌', wa
 function headline(report: RunReport): string[] {
   const seconds = (report.durationMs / 1000).toFixed(1)
   const healthy = report.healthyAfterSec !== undefined ? `, vpn healthy after ${report.healthyAfterSec} s` : ''
-  const verdict = report.result === 'passed' ? '✅ Management tunnel works' : '❌ Management tunnel check failed'
+  const verdict = `${report.result === 'passed' ? '✅' : '❌'} ${verdictText(report)}`
   return [`## ${verdict}`, '', `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds} s${healthy}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`, '']
+}
+
+function verdictText(report: RunReport): string {
+  if (report.mode === 'lint') return report.result === 'passed' ? 'Compose files wire the tunnel correctly' : 'Compose files break the tunnel'
+  return report.result === 'passed' ? 'Management tunnel works' : 'Management tunnel check failed'
 }
 
 /** The causes, first thing a reader sees when the run failed. */
@@ -168,7 +173,7 @@ export function summaryMarkdown(report: RunReport, workspace: string): string {
 
 /** The CLI's report: the same content, as plain text for a terminal. */
 export function textReport(report: RunReport, workspace: string): string {
-  const lines = [report.result === 'passed' ? 'PASSED: the management tunnel works' : 'FAILED: the management tunnel check failed']
+  const lines = [`${report.result.toUpperCase()}: ${verdictText(report)}`]
   lines.push(`project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`)
   for (const c of report.checks) lines.push(`  ${c.verdict === 'passed' ? 'ok  ' : c.verdict === 'failed' ? 'FAIL' : 'skip'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`)
   for (const f of report.findings) {

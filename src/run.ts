@@ -152,10 +152,12 @@ export class Run {
       return result
     })
     const health = await this.waitHealthy(docker, events, upStarted, stopWait.signal)
-    if (health.state === 'failed') stopUp.abort()
+    if (health.state === 'failed' && health.reason !== 'aborted') stopUp.abort()
     const upResult = await up
     if (upResult.exitCode !== 0 && !stopUp.signal.aborted) {
-      this.fail('compose-up', `docker compose up failed: ${lastLines(this.composeOutput, 5)}`, 'Read Compose\'s message above and the diagnostics; fix the stack.')
+      const vpn = (await docker.projectContainers(this.target.projectName)).find((c) => c.service === this.settings.vpnService)
+      const summary = `docker compose up failed: ${composeMessage(this.composeOutput)}${vpn ? `\n${describeVpnState(vpn)}` : ''}`
+      this.fail('compose-up', summary, 'Read Compose\'s message and the vpn container\'s log in the diagnostics; fix the stack.')
       return { state: 'failed', reason: 'aborted', message: 'compose up failed', atMs: Date.now() }
     }
     return health
@@ -220,8 +222,15 @@ export class Run {
     this.log.info(`${check.verdict === 'passed' ? '✓' : '✗'} ${check.check} ${check.container ?? check.service}: ${check.summary}`)
   }
 
+  /** Live modes pass only on proof: every tunnel service passed its namespace and route checks. */
+  private proven(): boolean {
+    if (this.settings.mode === 'lint') return true
+    const passed = (service: string, check: string): boolean => this.checks.some((c) => c.service === service && c.check === check && c.verdict === 'passed')
+    return this.settings.tunnelServices.every((service) => passed(service, 'namespace') && passed(service, 'route'))
+  }
+
   report(): RunReport {
-    const failed = this.findings.some((f) => f.level === 'error') || this.checks.some((c) => c.verdict === 'failed')
+    const failed = this.findings.some((f) => f.level === 'error') || this.checks.some((c) => c.verdict === 'failed') || !this.proven()
     return {
       schemaVersion: REPORT_SCHEMA_VERSION,
       result: failed ? 'failed' : 'passed',
@@ -250,6 +259,13 @@ function healthEvidence(container: Container): CheckResult['evidence'] {
   }
 }
 
+/** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
+ * say what the vpn container really does. */
+function describeVpnState(vpn: Container): string {
+  const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`
+  return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`
+}
+
 function healthFix(outcome: Extract<HealthOutcome, { state: 'failed' }>): string {
   switch (outcome.reason) {
     case 'timeout':
@@ -261,8 +277,11 @@ function healthFix(outcome: Extract<HealthOutcome, { state: 'failed' }>): string
   }
 }
 
-function lastLines(text: string, count: number): string {
-  return text.split('\n').slice(-count).join('\n')
+/** Compose's own message without its progress lines ("Container x  Started"). */
+export function composeMessage(output: string, count = 5): string {
+  const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/
+  const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line))
+  return lines.slice(-count).join('\n')
 }
 
 /** Runs the phases in order; returns when the verdict is known. */

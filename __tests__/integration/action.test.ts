@@ -1,26 +1,15 @@
 // The action end to end against a real Docker engine and a real OpenVPN
 // tunnel, run as the runner runs it. Needs `scripts/build-fixtures.sh` first
 // (the README's test command does that).
-import { afterAll, describe, expect, it } from '@jest/globals'
-import { annotations, leftovers, runAction, uniqueProject, type ActionRun } from './harness.js'
+import { describe, expect, it } from '@jest/globals'
+import { annotations, leftovers, runAction, type ActionRun, trackProjects } from './harness.js'
 
 const MINUTES = 60_000
-const projects: string[] = []
-
-function project(name: string): string {
-  const p = uniqueProject(name)
-  projects.push(p)
-  return p
-}
+const project = trackProjects()
 
 function check(run: ActionRun, kind: string, service: string): Record<string, any>[] {
   return run.report!.checks.filter((c: { check: string; service: string }) => c.check === kind && c.service === service)
 }
-
-afterAll(() => {
-  // Every run's own post step must already have removed everything.
-  for (const p of projects) expect(leftovers(p)).toEqual([])
-})
 
 describe('full mode on a healthy stack', () => {
   it('passes, reaches the device through tun0, reports, and leaves nothing', () => {

@@ -3,6 +3,7 @@
 // engine what a project left behind.
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { afterAll, expect } from '@jest/globals'
 import { ROOT, runAction as runActionIn, type ActionRun, type StepRun } from '../../scripts/run-action.mjs'
 
 export const STACKS = join(ROOT, 'fixtures/stacks')
@@ -51,4 +52,17 @@ export function composeDown(project: string): void {
 
 export function uniqueProject(name: string): string {
   return `otc-it-${name}-${process.pid}-${Date.now().toString(36)}`
+}
+
+/** Unique project names for one test file; after the file, none may have left anything. */
+export function trackProjects(): (name: string) => string {
+  const names: string[] = []
+  afterAll(() => {
+    for (const name of names) expect(leftovers(name)).toEqual([])
+  })
+  return (name) => {
+    const unique = uniqueProject(name)
+    names.push(unique)
+    return unique
+  }
 }

@@ -1,0 +1,62 @@
+// Faults against a real engine: each is detected, explained, bounded in time,
+// and leaves nothing behind.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import { annotations, leftovers, runAction, STACKS, trackProjects } from './harness.js'
+
+const MINUTES = 60_000
+const project = trackProjects()
+
+function lineOf(stack: string, text: string): number {
+  return readFileSync(join(STACKS, stack, 'docker-compose.yml'), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1
+}
+
+describe('healthy but no tunnel', () => {
+  it('fails within the route grace period and points at the healthcheck that lied', () => {
+    const name = project('notunnel')
+    const run = runAction({ 'working-directory': 'no-tunnel', 'project-name': name, preflight: 'report', 'route-timeout': '5' })
+    expect(run.main.exitCode).toBe(1)
+    const checks = run.report!.checks
+    expect(checks.find((c: any) => c.check === 'health')).toMatchObject({ verdict: 'passed' })
+    const tunnel = checks.find((c: any) => c.check === 'tunnel')
+    expect(tunnel.verdict).toBe('failed')
+    expect(tunnel.summary).toContain('is healthy, but no route over a tun/tap interface exists')
+    expect(tunnel.location.line).toBe(lineOf('no-tunnel', 'test: ["CMD-SHELL"'))
+    const errors = annotations(run.main, 'error').join('\n')
+    expect(errors).toContain(`file=no-tunnel/docker-compose.yml,line=${lineOf('no-tunnel', 'test: ["CMD-SHELL"')}`)
+    // The static check saw the lie before anything started.
+    expect(run.report!.findings.find((f: any) => f.rule === 'healthcheck-lies')).toMatchObject({ level: 'error', service: 'openvpn' })
+    expect(run.main.seconds).toBeLessThan(5 + 25)
+    expect(leftovers(name)).toEqual([])
+  }, 3 * MINUTES)
+})
+
+describe('crash loop', () => {
+  it('is reported within a minute although health-timeout is long, with the container\'s own words', () => {
+    const name = project('crash')
+    const run = runAction({ 'working-directory': 'crash-loop', 'project-name': name, 'health-timeout': '900' })
+    expect(run.main.exitCode).toBe(1)
+    expect(run.main.seconds).toBeLessThan(60)
+    const failed = run.report!.checks.filter((c: any) => c.verdict === 'failed')
+    expect(failed.length).toBeGreaterThan(0)
+    // Whichever noticed first, Compose or the event stream, the cause is the restart loop.
+    expect(failed.map((c: any) => c.summary).join('\n')).toMatch(/restart loop|crash loop/)
+    expect(run.report!.diagnostics.vpnLogTail).toContain('CRASH=1')
+    expect(run.main.summary).toContain('vpn service: log tail')
+    expect(leftovers(name)).toEqual([])
+  }, 3 * MINUTES)
+})
+
+describe('compose failure', () => {
+  it("reports Compose's own message, not a tunnel diagnosis, and cleans up", () => {
+    const name = project('composefail')
+    const run = runAction({ 'working-directory': 'compose-fail', 'project-name': name })
+    expect(run.main.exitCode).toBe(1)
+    const failed = run.report!.checks.filter((c: any) => c.verdict === 'failed')
+    expect(failed.map((c: any) => c.check)).toEqual(['compose-up'])
+    expect(failed[0].summary).toMatch(/otc-worker:missing/)
+    expect(run.main.summary.split('\n').slice(0, 8).join('\n')).toContain('docker compose up failed')
+    expect(leftovers(name)).toEqual([])
+  }, 3 * MINUTES)
+})

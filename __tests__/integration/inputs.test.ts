@@ -1,0 +1,73 @@
+// Bad input and missing tools: one clear error annotation, a non-zero exit, no
+// stack trace, and nothing started.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import { annotations, leftovers, runAction, type ActionRun } from './harness.js'
+
+const project = 'otc-it-bad-input'
+
+function expectOneCleanError(run: ActionRun, text: string | RegExp): string {
+  const errors = annotations(run.main, 'error')
+  expect(errors).toHaveLength(1)
+  expect(errors[0]).toMatch(text)
+  expect(run.main.exitCode).toBe(1)
+  expect(run.main.stdout + run.main.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  expect(run.main.state.has('composeTarget')).toBe(false)
+  expect(run.post!.stdout).toContain('Nothing was started')
+  return errors[0]
+}
+
+describe('bad input', () => {
+  it.each([
+    [{ mode: 'fast' }, "Input 'mode': 'fast' is not one of full, verify, lint"],
+    [{ 'compose-file': 'nope.yml' }, "Input 'compose-file': .*nope.yml does not exist"],
+    [{ 'vpn-service': 'vpn; touch /tmp/otc-pwned' }, "Input 'vpn-service'"],
+    [{ 'tunnel-services': 'celery, workers' }, "Input 'tunnel-services': 'workers' is not a service of the compose project"],
+    [{ 'management-subnet': '10.8.0.0/40' }, "Input 'management-subnet'"],
+    [{ 'probe-targets': 'device.lan' }, "Input 'probe-targets'"],
+    [{ 'health-timeout': 'soon' }, "Input 'health-timeout'"],
+    [{ teardown: 'later' }, "Input 'teardown'"],
+    [{ preflight: 'maybe' }, "Input 'preflight'"],
+    [{ 'project-name': 'Bad_Name' }, "Input 'project-name'"],
+    [{ 'up-flags': '--build $(touch /tmp/otc-pwned)' }, "Input 'up-flags'.*shell syntax"],
+    [{ 'env-file': 'missing.env' }, "Input 'env-file'"]
+  ])('%j', (inputs, message) => {
+    const run = runAction({ 'working-directory': 'demo', 'project-name': project, ...inputs })
+    expectOneCleanError(run, new RegExp(message))
+    expect(leftovers(project)).toEqual([])
+  })
+
+  it('reports broken YAML at its own line and column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otc-yaml-'))
+    writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  openvpn:\n    image: x\n  celery: [unclosed\n')
+    const run = runAction({ 'working-directory': dir, 'project-name': project })
+    const error = expectOneCleanError(run, /file=.*docker-compose.yml,line=\d+,col=\d+/)
+    expect(error).toMatch(/line=[45],/)
+  })
+})
+
+describe('missing tools', () => {
+  // The action runs as `node dist/index.js` by absolute path; PATH only finds docker.
+  const nodeOnly = { PATH: '/nonexistent' }
+
+  it('lint mode needs no Docker at all', () => {
+    const run = runAction({ mode: 'lint', 'working-directory': 'demo' }, { env: nodeOnly })
+    expect(run.main.exitCode).toBe(0)
+    expect(run.main.outputs.get('result')).toBe('passed')
+    expect(annotations(run.main, 'error')).toEqual([])
+  })
+
+  it('full mode without a docker CLI says so once', () => {
+    const run = runAction({ 'working-directory': 'demo', 'project-name': project }, { env: nodeOnly })
+    expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('docker CLI is not installed')])
+    expect(run.main.exitCode).toBe(1)
+  })
+
+  it('full mode without a daemon says so once', () => {
+    const run = runAction({ 'working-directory': 'demo', 'project-name': project }, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } })
+    expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('The Docker daemon does not answer')])
+    expect(run.main.exitCode).toBe(1)
+  })
+})

@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+// npm run bench: measures the action on the real engine against its targets.
+//
+//   1. full action (main + post) vs. plain `compose up -d --wait` + `down`   ratio ≤ 1.10
+//   2. detection latency: engine's healthy event → the action acting on it  < 250 ms
+//   3. lint of a generated 1,000-service compose file (whole process)       < 300 ms
+//   4. cold start: `node dist/index.js` (lint, demo stack) − `node -e 0`     < 150 ms
+//
+// Options: --runs N (pairs for 1 and 2, default 7), --lint-runs N (10),
+// --cold-runs N (15), --only stack,lint,cold, --json FILE (raw samples).
+// Method and results: docs/benchmarks.md. Uses the committed dist/ as is.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import { writeStack } from './bench/compose-gen.mjs'
+import { DIST, lintRun, nodeFloorRun, stepEnv } from './bench/lint.mjs'
+import { machineInfo } from './bench/machine.mjs'
+import { must, run } from './bench/proc.mjs'
+import { actionRun, cleanupAll, DEMO, ensureGone, newProject, plainRun } from './bench/stack.mjs'
+import { median, ms, range, table } from './bench/stats.mjs'
+import { ROOT } from './run-action.mjs'
+
+const TARGETS = { ratio: 1.1, detectionMs: 250, lint1000Ms: 300, coldStartMs: 150 }
+/** Lint runs stop early (after at least 3 pairs) past this budget: a lint far
+ * over its target needs no ten runs to show it, and must not hold the bench up. */
+const LINT_BUDGET_MS = 120_000
+
+const log = (line = '') => process.stdout.write(`${line}\n`)
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '7' },
+      'lint-runs': { type: 'string', default: '10' },
+      'cold-runs': { type: 'string', default: '15' },
+      only: { type: 'string', default: 'stack,lint,cold' },
+      json: { type: 'string' }
+    }
+  })
+  const count = (name) => {
+    const n = Number(values[name])
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not '${values[name]}'`)
+    return n
+  }
+  return { pairs: count('runs'), lintRuns: count('lint-runs'), coldRuns: count('cold-runs'), only: new Set(values.only.split(',')), json: values.json }
+}
+
+/** A,B then B,A, pair after pair, so that slow drift (caches, a neighbour's load) hits both sides alike. */
+function ordered(i, first, second) {
+  return i % 2 === 0 ? [first, second] : [second, first]
+}
+
+// ---- 1 + 2: the demo stack ---------------------------------------------------
+
+async function oneStackRun(kind) {
+  const name = newProject(kind)
+  let sample
+  try {
+    sample = kind === 'action' ? await actionRun(name) : plainRun(name)
+  } catch (error) {
+    sample = { ok: false, error: error.message }
+  } finally {
+    // For the action, anything left means its post step did not tear down.
+    const left = ensureGone(name)
+    if (left > 0 && sample) Object.assign(sample, { ok: false, error: `${sample.error ?? 'run passed'}; left ${left} resources behind` })
+  }
+  return { project: name, ...sample }
+}
+
+async function benchStack(pairs) {
+  log(`\n## 1+2. Demo stack: full action vs. plain Compose, ${pairs} alternated pairs`)
+  const samples = { action: [], plain: [] }
+  for (let i = 0; i < pairs; i++) {
+    for (const kind of ordered(i, 'action', 'plain')) {
+      const sample = await oneStackRun(kind)
+      samples[kind].push(sample)
+      const detail = !sample.ok ? `FAILED: ${sample.error}` : sample.detection ? `detection ${ms(sample.detection.latencyMs)}` : ''
+      log(`  pair ${i + 1}/${pairs}  ${kind.padEnd(6)}  ${ms(sample.ms).padStart(7)}  ${detail}`)
+    }
+  }
+  return summarizeStack(samples)
+}
+
+/** Median of each named phase over the samples that have it. */
+function phaseMedians(samples) {
+  const names = Object.keys(samples[0]?.phases ?? {})
+  return names.map((name) => [name, median(samples.map((s) => s.phases[name]).filter(Number.isFinite))])
+}
+
+function summarizeStack(samples) {
+  const ok = (list) => list.filter((s) => s.ok)
+  const action = ok(samples.action)
+  const plain = ok(samples.plain)
+  const actionMs = median(action.map((s) => s.ms))
+  const plainMs = median(plain.map((s) => s.ms))
+  const detections = action.map((s) => s.detection).filter(Boolean)
+  const result = {
+    actionMs, plainMs, ratio: actionMs / plainMs,
+    failures: samples.action.length + samples.plain.length - action.length - plain.length,
+    detectionMs: median(detections.map((d) => d.latencyMs)),
+    deliveryMs: median(detections.map((d) => d.deliveryMs)),
+    inspectMs: median(detections.map((d) => d.inspectMs)),
+    detectionSamples: detections.length,
+    samples
+  }
+  log()
+  log(table(['side', 'median', 'range', 'runs ok'], [
+    ['full action (main + post)', ms(actionMs), range(action.map((s) => s.ms)), `${action.length}/${samples.action.length}`],
+    ['plain up -d --wait + down -v', ms(plainMs), range(plain.map((s) => s.ms)), `${plain.length}/${samples.plain.length}`],
+    ['ratio action / plain', result.ratio.toFixed(2), '', '']
+  ]))
+  log('\nWhere the action\'s time goes (medians):')
+  log(table(['phase', 'median'], phaseMedians(action).map(([name, value]) => [name, ms(value)])))
+  log('\nPlain Compose (medians):')
+  log(table(['phase', 'median'], phaseMedians(plain).map(([name, value]) => [name, ms(value)])))
+  log(`\nDetection latency over ${detections.length} runs: median ${ms(result.detectionMs)} (range ${range(detections.map((d) => d.latencyMs))});`)
+  log(`  of which event delivery to the action's stream ${ms(result.deliveryMs)}, its inspect until acting ${ms(result.inspectMs)}.`)
+  return result
+}
+
+// ---- 3: lint of 1,000 services -------------------------------------------------
+
+/** Lints the big and the smallest valid stack, alternated, within the time budget. */
+function benchLint(runs) {
+  log(`\n## 3. Lint: generated stacks, node dist/index.js with mode lint`)
+  const dir = mkdtempSync(join(tmpdir(), 'otc-bench-lint-'))
+  try {
+    // openvpn + 999 workers; the smallest stack the action accepts is openvpn + 1 worker
+    // (tunnel-services must name a service other than the vpn).
+    const big = { dir: join(dir, 'big'), services: 1000 }
+    const small = { dir: join(dir, 'small'), services: 2 }
+    for (const stack of [big, small]) {
+      const workers = writeStack(stack.dir, stack.services - 1)
+      stack.env = stepEnv({ mode: 'lint', 'working-directory': stack.dir, 'tunnel-services': workers.join(',') })
+      stack.samples = []
+    }
+    // Compose must accept the generated file, or the numbers mean nothing; its own time is a yardstick.
+    const compose = must(['docker', 'compose', '--project-name', 'otc-bench-lint', 'config', '--quiet'], { cwd: big.dir, timeoutMs: 120_000 })
+    lintRun(big.env) // warm-up: file cache, not measured
+    lintRun(small.env)
+    const started = performance.now()
+    let budgetHit = false
+    for (let i = 0; i < runs; i++) {
+      if (i >= 3 && performance.now() - started > LINT_BUDGET_MS) {
+        budgetHit = true
+        break
+      }
+      for (const stack of ordered(i, big, small)) stack.samples.push(lintRun(stack.env))
+      log(`  run ${i + 1}/${runs}  1,000 services ${ms(big.samples.at(-1))}  2 services ${ms(small.samples.at(-1))}`)
+    }
+    const result = {
+      lint1000Ms: median(big.samples), lint2Ms: median(small.samples), composeConfigMs: compose.ms,
+      runs: big.samples.length, budgetHit, samples: { big: big.samples, small: small.samples }
+    }
+    result.perServiceMs = (result.lint1000Ms - result.lint2Ms) / (big.services - small.services)
+    log()
+    log(table(['stack', 'median', 'range'], [
+      ['1,000 services (openvpn + 999 workers)', ms(result.lint1000Ms), range(big.samples)],
+      ['2 services (openvpn + 1 worker)', ms(result.lint2Ms), range(small.samples)],
+      ['per extra service', `${result.perServiceMs.toFixed(2)} ms`, ''],
+      ['for scale: docker compose config -q, 1,000 services (1 run)', ms(compose.ms), '']
+    ]))
+    if (budgetHit) log(`  (stopped after ${result.runs} runs: past the ${LINT_BUDGET_MS / 1000} s budget)`)
+    return result
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+// ---- 4: cold start -------------------------------------------------------------
+
+function benchColdStart(runs) {
+  log(`\n## 4. Cold start: node dist/index.js (lint, demo stack) vs. node -e 0, ${runs} alternated runs`)
+  const env = stepEnv({ mode: 'lint', 'working-directory': DEMO })
+  lintRun(env) // warm-up, not measured
+  nodeFloorRun(env)
+  const action = []
+  const floor = []
+  for (let i = 0; i < runs; i++) {
+    for (const side of ordered(i, 'action', 'floor')) {
+      if (side === 'action') action.push(lintRun(env))
+      else floor.push(nodeFloorRun(env))
+    }
+  }
+  const result = { actionMs: median(action), floorMs: median(floor), samples: { action, floor } }
+  result.overheadMs = result.actionMs - result.floorMs
+  log()
+  log(table(['process', 'median', 'range'], [
+    ['node dist/index.js (lint, demo)', ms(result.actionMs), range(action)],
+    ['node -e 0', ms(result.floorMs), range(floor)],
+    ['overhead', ms(result.overheadMs), '']
+  ]))
+  return result
+}
+
+// ---- Report --------------------------------------------------------------------
+
+function verdictRows(results) {
+  const rows = []
+  const add = (metric, value, shown, target, met) => rows.push([metric, Number.isFinite(value) ? shown : 'n/a', target, Number.isFinite(value) ? (met ? 'yes' : 'NO') : 'n/a'])
+  if (results.stack) {
+    const { ratio, actionMs, plainMs, detectionMs } = results.stack
+    add('full action / plain compose', ratio, `${ratio.toFixed(2)} (${ms(actionMs)} / ${ms(plainMs)})`, `≤ ${TARGETS.ratio.toFixed(2)}`, ratio <= TARGETS.ratio)
+    add('detection latency', detectionMs, ms(detectionMs), `< ${TARGETS.detectionMs} ms`, detectionMs < TARGETS.detectionMs)
+  }
+  if (results.lint) {
+    const { lint1000Ms } = results.lint
+    add('lint, 1,000 services', lint1000Ms, ms(lint1000Ms), `< ${TARGETS.lint1000Ms} ms`, lint1000Ms < TARGETS.lint1000Ms)
+  }
+  if (results.cold) {
+    const { overheadMs } = results.cold
+    add('cold start overhead', overheadMs, ms(overheadMs), `< ${TARGETS.coldStartMs} ms`, overheadMs < TARGETS.coldStartMs)
+  }
+  return rows
+}
+
+function printMachine(machine) {
+  log('## Machine')
+  log(table(['', ''], Object.entries(machine).map(([key, value]) => [key, String(value)])))
+  const others = run(['docker', 'ps', '--quiet'], { timeoutMs: 30_000 }).stdout.split('\n').filter(Boolean).length
+  log(`Containers already running on the engine: ${others} (a busy engine makes the stack numbers noisy).`)
+}
+
+async function main() {
+  const options = readOptions()
+  log('Building the fixture images if needed (scripts/build-fixtures.sh)…')
+  must(['bash', join(ROOT, 'scripts/build-fixtures.sh')], { timeoutMs: 30 * 60_000 })
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build first.`)
+  const machine = machineInfo()
+  printMachine(machine)
+  const results = { machine, startedAt: new Date().toISOString() }
+  if (options.only.has('stack')) results.stack = await benchStack(options.pairs)
+  if (options.only.has('lint')) results.lint = benchLint(options.lintRuns)
+  if (options.only.has('cold')) results.cold = benchColdStart(options.coldRuns)
+  results.loadAfter = machineInfo().load
+  log('\n## Summary (medians)')
+  log(table(['metric', 'median', 'target', 'met?'], verdictRows(results)))
+  log(`Load average before → after: ${machine.load} → ${results.loadAfter}`)
+  if (options.json) writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`)
+  // Failed runs make the medians suspect; a missed target is a result, not an error.
+  if (results.stack?.failures) {
+    log(`\n${results.stack.failures} stack run(s) failed; their times are not in the medians.`)
+    process.exitCode = 1
+  }
+}
+
+// Tear down whatever is still up, however the bench ends.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    cleanupAll()
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+  })
+}
+try {
+  await main()
+} catch (error) {
+  log(`\nbench failed: ${error.message}`)
+  process.exitCode = 1
+} finally {
+  cleanupAll()
+}

@@ -1,0 +1,164 @@
+// The demo-stack half of the benchmark: the full action and plain Compose on
+// the same stack, the engine's own health event next to the moment the action
+// acted on it, and a registry that tears every project down whatever happens.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { ROOT, runAction } from '../run-action.mjs'
+import { run } from './proc.mjs'
+
+export const DEMO = join(ROOT, 'fixtures/stacks/demo')
+const DEMO_FILE = join(DEMO, 'docker-compose.yml')
+const PROJECT_LABEL = 'com.docker.compose.project'
+const SERVICE_LABEL = 'com.docker.compose.service'
+const VPN_SERVICE = 'openvpn'
+
+// ---- Project names and teardown -------------------------------------------
+
+const live = new Set()
+let counter = 0
+
+/** A name no other run uses: the lead may run tests on the same engine. */
+export function newProject(kind) {
+  const name = `otc-bench-${process.pid}-${++counter}-${kind}`
+  live.add(name)
+  return name
+}
+
+function labelled(name) {
+  const filter = ['--filter', `label=${PROJECT_LABEL}=${name}`]
+  const ids = (argv) => run(argv, { timeoutMs: 30_000 }).stdout.split('\n').filter(Boolean)
+  return {
+    containers: ids(['docker', 'ps', '--all', '--quiet', ...filter]),
+    networks: ids(['docker', 'network', 'ls', '--quiet', ...filter]),
+    volumes: ids(['docker', 'volume', 'ls', '--quiet', ...filter])
+  }
+}
+
+/** Removes whatever the project left; returns how many resources that was.
+ * Compose first, then by label, for what Compose could not remove. */
+export function ensureGone(name) {
+  let left = labelled(name)
+  const count = (r) => r.containers.length + r.networks.length + r.volumes.length
+  const found = count(left)
+  if (found > 0) {
+    run(['docker', 'compose', '-p', name, '-f', DEMO_FILE, 'down', '--volumes', '--remove-orphans', '--timeout', '5'], { cwd: DEMO, timeoutMs: 180_000 })
+    left = labelled(name)
+    if (left.containers.length) run(['docker', 'rm', '--force', '--volumes', ...left.containers], { timeoutMs: 120_000 })
+    if (left.networks.length) run(['docker', 'network', 'rm', ...left.networks], { timeoutMs: 60_000 })
+    if (left.volumes.length) run(['docker', 'volume', 'rm', '--force', ...left.volumes], { timeoutMs: 60_000 })
+  }
+  live.delete(name)
+  return found
+}
+
+/** Tears down every project this process created and has not yet removed. */
+export function cleanupAll() {
+  for (const name of [...live]) ensureGone(name)
+}
+
+// ---- Plain Compose ----------------------------------------------------------
+
+/** `up -d --wait` then `down -v --remove-orphans`: what the action replaces. */
+export function plainRun(name) {
+  const up = run(['docker', 'compose', '-p', name, 'up', '-d', '--wait'], { cwd: DEMO, timeoutMs: 300_000 })
+  const down = run(['docker', 'compose', '-p', name, 'down', '-v', '--remove-orphans'], { cwd: DEMO, timeoutMs: 180_000 })
+  const ok = up.code === 0 && down.code === 0
+  return { ok, ms: up.ms + down.ms, phases: { 'up --wait': up.ms, down: down.ms }, error: ok ? undefined : (up.stderr || down.stderr).trim().split('\n').at(-1) }
+}
+
+// ---- The engine's health event ----------------------------------------------
+
+/** Our own `docker events` stream for the vpn service's health changes. It runs
+ * while the action does (runAction blocks; the pipe buffers the few lines), and
+ * gives the engine's time of the change (timeNano), which the report lacks. */
+function watchHealthy(project) {
+  // A little replay, so an event from before the CLI connected is not missed.
+  const since = (Date.now() / 1000 - 2).toFixed(3)
+  const argv = ['events', '--since', since, '--format', '{{json .}}', '--filter', 'type=container', '--filter', 'event=health_status',
+    '--filter', `label=${PROJECT_LABEL}=${project}`, '--filter', `label=${SERVICE_LABEL}=${VPN_SERVICE}`]
+  const child = spawn('docker', argv, { stdio: ['ignore', 'pipe', 'ignore'] })
+  const healthyMs = []
+  let wake = () => {}
+  let pending = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (chunk) => {
+    const lines = (pending + chunk).split('\n')
+    pending = lines.pop()
+    for (const line of lines) {
+      const event = JSON.parse(line)
+      if (event.Action === 'health_status: healthy') healthyMs.push(event.timeNano / 1e6)
+    }
+    if (healthyMs.length) wake()
+  })
+  const safety = setTimeout(() => child.kill(), 20 * 60_000)
+  return {
+    /** Engine time of the first change to healthy, waiting briefly for the pipe to be read. */
+    async firstHealthy(waitMs = 3000) {
+      if (!healthyMs.length) await new Promise((resolve) => { wake = resolve; setTimeout(resolve, waitMs) })
+      return healthyMs[0]
+    },
+    stop() {
+      clearTimeout(safety)
+      child.kill()
+    }
+  }
+}
+
+// ---- The full action --------------------------------------------------------
+
+const at = (report, label, service) => report.timeline.find((e) => e.label === label && (!service || e.service === service))?.atMs
+
+/** Where a run's time went, from the report's timeline and the two steps' wall times. */
+function actionPhases(result, wallMs) {
+  const { report } = result
+  const upStarted = at(report, 'compose up started')
+  const healthy = at(report, 'vpn healthy')
+  const upDone = at(report, 'compose up done')
+  const checksDone = at(report, 'tunnel checks done')
+  const mainMs = result.main.seconds * 1000
+  const postMs = result.post.seconds * 1000
+  return {
+    'start → compose up (node, inputs, connect, compose config)': upStarted,
+    'compose up → vpn healthy': healthy - upStarted,
+    'vpn healthy → compose up done (workers start)': upDone - healthy,
+    'tunnel checks': checksDone - upDone,
+    'diagnostics, report': report.durationMs - checksDone,
+    'outside the report (node boot, outputs, summary)': mainMs - report.durationMs,
+    'post step (teardown)': postMs,
+    'harness (files, spawn)': wallMs - mainMs - postMs
+  }
+}
+
+/** Detection latency: from the engine's healthy event to the action's 'vpn healthy'
+ * mark (when its waiter resolved and the checks could begin). Both are wall-clock
+ * times on this machine: the engine is local, so they share one clock. */
+function detection(report, engineMs) {
+  const startedMs = Date.parse(report.startedAt)
+  const actedMs = startedMs + at(report, 'vpn healthy')
+  // The action's own stream: when it read the event (receivedMs, in the timeline).
+  const received = at(report, 'health_status: healthy', VPN_SERVICE)
+  const receivedMs = received === undefined ? NaN : startedMs + received
+  return { latencyMs: actedMs - engineMs, deliveryMs: receivedMs - engineMs, inspectMs: actedMs - receivedMs }
+}
+
+/** One run of the action (main, then post) as a runner would run it. */
+export async function actionRun(name) {
+  const watcher = watchHealthy(name)
+  try {
+    const started = performance.now()
+    const result = runAction({ 'working-directory': DEMO, 'probe-targets': '10.8.0.10', 'project-name': name }, { workspace: ROOT })
+    const wallMs = performance.now() - started
+    const engineMs = await watcher.firstHealthy()
+    const { report } = result
+    const passed = result.main.exitCode === 0 && result.post.exitCode === 0 && report?.result === 'passed'
+    if (!passed) {
+      const why = report ? `result ${report.result}` : `main exit ${result.main.exitCode}: ${result.main.stdout.split('\n').filter((l) => l.startsWith('::error')).join(' ')}`
+      return { ok: false, ms: wallMs, error: why }
+    }
+    const latency = engineMs === undefined ? undefined : detection(report, engineMs)
+    return { ok: true, ms: wallMs, phases: actionPhases(result, wallMs), detection: latency, checks: report.checks }
+  } finally {
+    watcher.stop()
+  }
+}
