@@ -29634,7 +29634,9 @@ const LEVEL_ORDER = ['error', 'warning', 'notice'];
 function place(location, workspace) {
     if (!location)
         return {};
-    const file = (0,external_node_path_namespaceObject.isAbsolute)(location.file) ? (0,external_node_path_namespaceObject.relative)(workspace, location.file) : location.file;
+    // Relative to the workspace, where GitHub places annotations; a file outside it stays absolute.
+    const inside = (0,external_node_path_namespaceObject.isAbsolute)(location.file) ? (0,external_node_path_namespaceObject.relative)(workspace, location.file) : location.file;
+    const file = inside.startsWith('..') ? location.file : inside;
     return { file, startLine: location.line, startColumn: location.column };
 }
 function checkAnnotation(check, workspace) {
@@ -30768,6 +30770,21 @@ const REPORT_SCHEMA_VERSION = 1;
 const LOG_TAIL_LINES = 60;
 /** Margin beyond the wait and grace periods for image builds, checks and reads. */
 const RUN_MARGIN_SEC = 300;
+/** Time after the budget for the last report before the watchdog ends the process. */
+const WATCHDOG_GRACE_MS = 30_000;
+/** The whole run's time budget, derived from the inputs. */
+function runBudgetMs(settings) {
+    return (settings.healthTimeoutSec + settings.routeTimeoutSec + RUN_MARGIN_SEC) * 1000;
+}
+/** Ends the process if the run overruns its budget (every command has its own
+ * limit, so this is the last line of defence); the post step still tears down. */
+function armWatchdog(settings, onExpire) {
+    const budgetMs = runBudgetMs(settings) + WATCHDOG_GRACE_MS;
+    const message = `The run exceeded its deadline of ${Math.round(budgetMs / 1000)} s (health-timeout + route-timeout + ${RUN_MARGIN_SEC} s). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`;
+    setTimeout(() => {
+        void Promise.resolve(onExpire(message)).finally(() => process.exit(1));
+    }, budgetMs).unref();
+}
 function composeTarget(settings, model) {
     // Compose reads .env only when no --env-file is given: name it explicitly
     // so that the env-file input adds to it rather than replacing it.
@@ -30818,8 +30835,7 @@ class Run {
         this.subnets = settings.managementSubnets.map((subnet) => subnet.cidr);
     }
     get deadline() {
-        const { healthTimeoutSec, routeTimeoutSec } = this.settings;
-        return this.startedAt + (healthTimeoutSec + routeTimeoutSec + RUN_MARGIN_SEC) * 1000;
+        return this.startedAt + runBudgetMs(this.settings);
     }
     mark(label, service, atMs = Date.now()) {
         this.timeline.push({ atMs: atMs - this.startedAt, label, service });
@@ -31038,6 +31054,7 @@ async function main(environment = process.env) {
     try {
         const settings = readSettings((name) => core.getInput(name), environment);
         core.saveState(state/* STATE */.c.teardown, settings.teardown);
+        armWatchdog(settings, (message) => core.setFailed(message));
         const runner = new command/* ProcessRunner */.S((line) => core.debug(line));
         const report = await execute(settings, runner, actionLog, environment, (target, compose) => {
             // Saved before anything starts, so that the post step cleans up even

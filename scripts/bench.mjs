@@ -218,7 +218,7 @@ function verdictRows(results) {
 
 function printMachine(machine) {
   log('## Machine')
-  log(table(['', ''], Object.entries(machine).map(([key, value]) => [key, String(value)])))
+  log(table(['item', 'value'], Object.entries(machine).map(([key, value]) => [key, String(value)])))
   const others = run(['docker', 'ps', '--quiet'], { timeoutMs: 30_000 }).stdout.split('\n').filter(Boolean).length
   log(`Containers already running on the engine: ${others} (a busy engine makes the stack numbers noisy).`)
 }

@@ -8,7 +8,7 @@ import { ProcessRunner } from './command.js'
 import { ComposeFileError } from './compose-model.js'
 import { DockerUnavailableError } from './docker.js'
 import { annotationsFor, summaryMarkdown } from './report.js'
-import { execute, type Log, type RunReport } from './run.js'
+import { armWatchdog, execute, type Log, type RunReport } from './run.js'
 import { InputError, readSettings } from './settings.js'
 import { STATE } from './state.js'
 
@@ -23,6 +23,7 @@ export async function main(environment: NodeJS.ProcessEnv = process.env): Promis
   try {
     const settings = readSettings((name) => core.getInput(name), environment)
     core.saveState(STATE.teardown, settings.teardown)
+    armWatchdog(settings, (message) => core.setFailed(message))
     const runner = new ProcessRunner((line) => core.debug(line))
     const report = await execute(settings, runner, actionLog, environment, (target, compose) => {
       // Saved before anything starts, so that the post step cleans up even

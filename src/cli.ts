@@ -8,7 +8,7 @@ import { ProcessRunner } from './command.js'
 import { ComposeFileError } from './compose-model.js'
 import { Docker, DockerUnavailableError } from './docker.js'
 import { textReport } from './report.js'
-import { execute, type Log } from './run.js'
+import { armWatchdog, execute, type Log } from './run.js'
 import { INPUT_DEFAULTS, InputError, readSettings, type Settings } from './settings.js'
 import { describeResources, teardown } from './teardown.js'
 
@@ -54,7 +54,13 @@ async function cli(argv: string[]): Promise<number> {
   const settings = readSettings(option, { ...process.env, GITHUB_WORKSPACE: process.cwd() })
   const log = consoleLog(Boolean(values.verbose))
   const runner = new ProcessRunner((line) => log.debug(line))
+  // Set once something may start: the CLI has no post step, so it tears down
+  // itself, also on Ctrl-C and when the run overruns its deadline.
   let started: (() => Promise<void>) | undefined
+  armWatchdog(settings, async (message) => {
+    console.error(`error: ${message}`)
+    await started?.()
+  })
   const report = await execute(settings, runner, log, process.env, (target, compose) => {
     started = async () => {
       const removed = await teardown(new Docker(runner, compose), target)

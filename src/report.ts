@@ -25,7 +25,9 @@ const LEVEL_ORDER: FindingLevel[] = ['error', 'warning', 'notice']
 
 function place(location: SourceLocation | undefined, workspace: string): Pick<Annotation, 'file' | 'startLine' | 'startColumn'> {
   if (!location) return {}
-  const file = isAbsolute(location.file) ? relative(workspace, location.file) : location.file
+  // Relative to the workspace, where GitHub places annotations; a file outside it stays absolute.
+  const inside = isAbsolute(location.file) ? relative(workspace, location.file) : location.file
+  const file = inside.startsWith('..') ? location.file : inside
   return { file, startLine: location.line, startColumn: location.column }
 }
 

@@ -58,6 +58,23 @@ export interface RunReport {
 const LOG_TAIL_LINES = 60
 /** Margin beyond the wait and grace periods for image builds, checks and reads. */
 const RUN_MARGIN_SEC = 300
+/** Time after the budget for the last report before the watchdog ends the process. */
+const WATCHDOG_GRACE_MS = 30_000
+
+/** The whole run's time budget, derived from the inputs. */
+export function runBudgetMs(settings: Pick<Settings, 'healthTimeoutSec' | 'routeTimeoutSec'>): number {
+  return (settings.healthTimeoutSec + settings.routeTimeoutSec + RUN_MARGIN_SEC) * 1000
+}
+
+/** Ends the process if the run overruns its budget (every command has its own
+ * limit, so this is the last line of defence); the post step still tears down. */
+export function armWatchdog(settings: Settings, onExpire: (message: string) => void | Promise<void>): void {
+  const budgetMs = runBudgetMs(settings) + WATCHDOG_GRACE_MS
+  const message = `The run exceeded its deadline of ${Math.round(budgetMs / 1000)} s (health-timeout + route-timeout + ${RUN_MARGIN_SEC} s). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`
+  setTimeout(() => {
+    void Promise.resolve(onExpire(message)).finally(() => process.exit(1))
+  }, budgetMs).unref()
+}
 
 export function composeTarget(settings: Settings, model: ComposeModel): ComposeTarget {
   // Compose reads .env only when no --env-file is given: name it explicitly
@@ -110,8 +127,7 @@ export class Run {
   }
 
   get deadline(): number {
-    const { healthTimeoutSec, routeTimeoutSec } = this.settings
-    return this.startedAt + (healthTimeoutSec + routeTimeoutSec + RUN_MARGIN_SEC) * 1000
+    return this.startedAt + runBudgetMs(this.settings)
   }
 
   mark(label: string, service?: string, atMs = Date.now()): void {

@@ -560,7 +560,13 @@ async function cli(argv) {
     const settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_7__/* .readSettings */ .sb)(option, { ...process.env, GITHUB_WORKSPACE: process.cwd() });
     const log = consoleLog(Boolean(values.verbose));
     const runner = new _command_js__WEBPACK_IMPORTED_MODULE_2__/* .ProcessRunner */ .S((line) => log.debug(line));
+    // Set once something may start: the CLI has no post step, so it tears down
+    // itself, also on Ctrl-C and when the run overruns its deadline.
     let started;
+    (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .armWatchdog */ .y1)(settings, async (message) => {
+        console.error(`error: ${message}`);
+        await started?.();
+    });
     const report = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .execute */ .g7)(settings, runner, log, process.env, (target, compose) => {
         started = async () => {
             const removed = await (0,_teardown_js__WEBPACK_IMPORTED_MODULE_8__/* .teardown */ .zN)(new _docker_js__WEBPACK_IMPORTED_MODULE_4__/* .Docker */ .Jg(runner, compose), target);
@@ -1672,7 +1678,9 @@ const LEVEL_ORDER = (/* unused pure expression or super */ null && (['error', 'w
 function place(location, workspace) {
     if (!location)
         return {};
-    const file = (0,node_path__WEBPACK_IMPORTED_MODULE_0__.isAbsolute)(location.file) ? (0,node_path__WEBPACK_IMPORTED_MODULE_0__.relative)(workspace, location.file) : location.file;
+    // Relative to the workspace, where GitHub places annotations; a file outside it stays absolute.
+    const inside = (0,node_path__WEBPACK_IMPORTED_MODULE_0__.isAbsolute)(location.file) ? (0,node_path__WEBPACK_IMPORTED_MODULE_0__.relative)(workspace, location.file) : location.file;
+    const file = inside.startsWith('..') ? location.file : inside;
     return { file, startLine: location.line, startColumn: location.column };
 }
 function checkAnnotation(check, workspace) {
@@ -1832,10 +1840,11 @@ function textReport(report, workspace) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  y1: () => (/* binding */ armWatchdog),
   g7: () => (/* binding */ execute)
 });
 
-// UNUSED EXPORTS: REPORT_SCHEMA_VERSION, Run, composeMessage, composeTarget, readModel
+// UNUSED EXPORTS: REPORT_SCHEMA_VERSION, Run, composeMessage, composeTarget, readModel, runBudgetMs
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -2673,6 +2682,21 @@ const REPORT_SCHEMA_VERSION = 1;
 const LOG_TAIL_LINES = 60;
 /** Margin beyond the wait and grace periods for image builds, checks and reads. */
 const RUN_MARGIN_SEC = 300;
+/** Time after the budget for the last report before the watchdog ends the process. */
+const WATCHDOG_GRACE_MS = 30_000;
+/** The whole run's time budget, derived from the inputs. */
+function runBudgetMs(settings) {
+    return (settings.healthTimeoutSec + settings.routeTimeoutSec + RUN_MARGIN_SEC) * 1000;
+}
+/** Ends the process if the run overruns its budget (every command has its own
+ * limit, so this is the last line of defence); the post step still tears down. */
+function armWatchdog(settings, onExpire) {
+    const budgetMs = runBudgetMs(settings) + WATCHDOG_GRACE_MS;
+    const message = `The run exceeded its deadline of ${Math.round(budgetMs / 1000)} s (health-timeout + route-timeout + ${RUN_MARGIN_SEC} s). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`;
+    setTimeout(() => {
+        void Promise.resolve(onExpire(message)).finally(() => process.exit(1));
+    }, budgetMs).unref();
+}
 function composeTarget(settings, model) {
     // Compose reads .env only when no --env-file is given: name it explicitly
     // so that the env-file input adds to it rather than replacing it.
@@ -2723,8 +2747,7 @@ class Run {
         this.subnets = settings.managementSubnets.map((subnet) => subnet.cidr);
     }
     get deadline() {
-        const { healthTimeoutSec, routeTimeoutSec } = this.settings;
-        return this.startedAt + (healthTimeoutSec + routeTimeoutSec + RUN_MARGIN_SEC) * 1000;
+        return this.startedAt + runBudgetMs(this.settings);
     }
     mark(label, service, atMs = Date.now()) {
         this.timeline.push({ atMs: atMs - this.startedAt, label, service });
