@@ -29656,7 +29656,7 @@ function annotationsFor(report, workspace) {
         ...report.findings.map((finding) => findingAnnotation(finding, workspace))
     ];
     if (report.result === 'passed')
-        all.push({ level: 'notice', title: 'Tunnel verified', message: passMessage(report) });
+        all.push({ level: 'notice', title: report.mode === 'lint' ? 'Tunnel wiring checked' : 'Tunnel verified', message: passMessage(report) });
     return LEVEL_ORDER.flatMap((level) => {
         const ofLevel = all.filter((annotation) => annotation.level === level);
         if (ofLevel.length <= ANNOTATIONS_PER_LEVEL)
@@ -29681,7 +29681,7 @@ function evidenceText(check) {
         .map(([key, value]) => `${key}: \`${String(value).replace(/`/g, "'")}\``)
         .join('<br>');
 }
-const ICON = { passed: '✅', failed: '❌', skipped: '⏭️', error: '❌', warning: '⚠️', notice: 'ℹ️' };
+const ICON = { passed: '✅', failed: '❌', error: '❌', warning: '⚠️', notice: 'ℹ️' };
 function headline(report) {
     const seconds = (report.durationMs / 1000).toFixed(1);
     const healthy = report.healthyAfterSec !== undefined ? `, vpn healthy after ${report.healthyAfterSec} s` : '';
@@ -29779,7 +29779,7 @@ function textReport(report, workspace) {
     const lines = [`${report.result.toUpperCase()}: ${verdictText(report)}`];
     lines.push(`project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`);
     for (const c of report.checks)
-        lines.push(`  ${c.verdict === 'passed' ? 'ok  ' : c.verdict === 'failed' ? 'FAIL' : 'skip'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
+        lines.push(`  ${c.verdict === 'passed' ? 'ok  ' : 'FAIL'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
     for (const f of report.findings) {
         const p = place(f.location, workspace);
         lines.push(`  ${f.level.toUpperCase().padEnd(7)} ${p.file ? `${p.file}:${p.startLine}:${p.startColumn} ` : ''}${f.rule}: ${f.message}${f.fix ? `\n       fix: ${f.fix}` : ''}`);
@@ -30716,7 +30716,7 @@ async function probeTarget(docker, prober, context, candidates, target) {
     if (route && before) {
         const after = (await readCounters(docker, snapshot.container)).get(route.iface);
         if (after)
-            evidence[`${route.iface}_tx_packets`] = `+${after.txPackets - before.txPackets}`;
+            evidence[`${route.iface}_tx_packets_sent`] = after.txPackets - before.txPackets;
     }
     const verdict = answer.answered && viaTunnel ? 'passed' : 'failed';
     if (verdict === 'passed')
@@ -30911,7 +30911,7 @@ class Run {
         for (const check of report.checks)
             this.record(this.locate(check));
         this.mark('tunnel checks done');
-        this.diagnostics = { ...(await this.collectDiagnostics(docker)), routeTables: report.namespaces.map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable })) };
+        this.diagnostics = { ...(await this.collectDiagnostics(docker)), routeTables: routeTables(report.namespaces) };
     }
     /** Points a failed live check at the compose lines that explain it. */
     locate(check) {
@@ -30973,8 +30973,13 @@ function healthEvidence(container) {
         health: container.health ?? 'no healthcheck',
         restarts: container.restartCount,
         exit_code: container.exitCode,
-        ...(lastProbe ? { last_probe: `exit ${lastProbe.exitCode}: ${(0,src_docker/* firstLine */.TM)(lastProbe.output).slice(0, 200)}` } : {})
+        ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, (0,src_docker/* firstLine */.TM)(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
     };
+}
+function routeTables(namespaces) {
+    return namespaces
+        .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
+        .sort((a, b) => a.container.localeCompare(b.container));
 }
 /** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
  * say what the vpn container really does. */
@@ -31075,7 +31080,8 @@ async function publish(report, environment) {
         const { level, message, ...properties } = annotation;
         core[level](message, properties);
     }
-    const reportPath = (0,external_node_path_namespaceObject.join)(environment.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `openwisp-tunnel-check-${report.project}.json`);
+    // One file per step (a job may run the action several times on one project).
+    const reportPath = (0,external_node_path_namespaceObject.join)(environment.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `openwisp-tunnel-check-${report.project}-${process.pid}.json`);
     (0,external_node_fs_namespaceObject.writeFileSync)(reportPath, `${JSON.stringify(report, null, 2)}\n`);
     core.setOutput('result', report.result);
     core.setOutput('healthy-after', report.healthyAfterSec ?? '');

@@ -47,9 +47,15 @@ function readOptions() {
   return { pairs: count('runs'), lintRuns: count('lint-runs'), coldRuns: count('cold-runs'), only: new Set(values.only.split(',')), json: values.json }
 }
 
-/** A,B then B,A, pair after pair, so that slow drift (caches, a neighbour's load) hits both sides alike. */
-function ordered(i, first, second) {
-  return i % 2 === 0 ? [first, second] : [second, first]
+/** A,B then B,A, round after round, so that slow drift (caches, a neighbour's load) hits all sides alike. */
+function ordered(i, ...sides) {
+  return i % 2 === 0 ? sides : [...sides].reverse()
+}
+
+/** The runs block in spawnSync; between them, let a pending SIGINT/SIGTERM
+ * handler run (it tears down and exits) instead of starting another run. */
+function yieldToSignals() {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 // ---- 1 + 2: the demo stack ---------------------------------------------------
@@ -74,6 +80,7 @@ async function benchStack(pairs) {
   const samples = { action: [], plain: [] }
   for (let i = 0; i < pairs; i++) {
     for (const kind of ordered(i, 'action', 'plain')) {
+      await yieldToSignals()
       const sample = await oneStackRun(kind)
       samples[kind].push(sample)
       const detail = !sample.ok ? `FAILED: ${sample.error}` : sample.detection ? `detection ${ms(sample.detection.latencyMs)}` : ''
@@ -87,6 +94,13 @@ async function benchStack(pairs) {
 function phaseMedians(samples) {
   const names = Object.keys(samples[0]?.phases ?? {})
   return names.map((name) => [name, median(samples.map((s) => s.phases[name]).filter(Number.isFinite))])
+}
+
+/** Median duration of each kind of check (health, tunnel, reach…) over the runs. */
+function checkMedians(samples) {
+  const byCheck = new Map()
+  for (const check of samples.flatMap((s) => s.checks)) byCheck.set(check.check, [...(byCheck.get(check.check) ?? []), check.durationMs])
+  return [...byCheck].map(([name, values]) => [name, median(values)])
 }
 
 function summarizeStack(samples) {
@@ -113,6 +127,8 @@ function summarizeStack(samples) {
   ]))
   log('\nWhere the action\'s time goes (medians):')
   log(table(['phase', 'median'], phaseMedians(action).map(([name, value]) => [name, ms(value)])))
+  log('\nThe action\'s checks (medians of each check\'s durationMs in the report; reach checks run in parallel):')
+  log(table(['check', 'median'], checkMedians(action).map(([name, value]) => [name, ms(value)])))
   log('\nPlain Compose (medians):')
   log(table(['phase', 'median'], phaseMedians(plain).map(([name, value]) => [name, ms(value)])))
   log(`\nDetection latency over ${detections.length} runs: median ${ms(result.detectionMs)} (range ${range(detections.map((d) => d.latencyMs))});`)
@@ -122,24 +138,27 @@ function summarizeStack(samples) {
 
 // ---- 3: lint of 1,000 services -------------------------------------------------
 
-/** Lints the big and the smallest valid stack, alternated, within the time budget. */
-function benchLint(runs) {
+/** Generated stacks by number of services: the target size, one in between to
+ * show how time grows, and the smallest stack the action accepts (openvpn + 1
+ * worker: tunnel-services must name a service other than the vpn). */
+const LINT_SIZES = [1000, 100, 2]
+
+function lintStack(root, services) {
+  const dir = join(root, String(services))
+  const workers = writeStack(dir, services - 1)
+  return { services, dir, env: stepEnv({ mode: 'lint', 'working-directory': dir, 'tunnel-services': workers.join(',') }), samples: [] }
+}
+
+/** Lints each size, alternating the order, within the time budget. */
+async function benchLint(runs) {
   log(`\n## 3. Lint: generated stacks, node dist/index.js with mode lint`)
-  const dir = mkdtempSync(join(tmpdir(), 'otc-bench-lint-'))
+  const root = mkdtempSync(join(tmpdir(), 'otc-bench-lint-'))
   try {
-    // openvpn + 999 workers; the smallest stack the action accepts is openvpn + 1 worker
-    // (tunnel-services must name a service other than the vpn).
-    const big = { dir: join(dir, 'big'), services: 1000 }
-    const small = { dir: join(dir, 'small'), services: 2 }
-    for (const stack of [big, small]) {
-      const workers = writeStack(stack.dir, stack.services - 1)
-      stack.env = stepEnv({ mode: 'lint', 'working-directory': stack.dir, 'tunnel-services': workers.join(',') })
-      stack.samples = []
-    }
+    const stacks = LINT_SIZES.map((services) => lintStack(root, services))
+    const [big, , small] = stacks
     // Compose must accept the generated file, or the numbers mean nothing; its own time is a yardstick.
     const compose = must(['docker', 'compose', '--project-name', 'otc-bench-lint', 'config', '--quiet'], { cwd: big.dir, timeoutMs: 120_000 })
-    lintRun(big.env) // warm-up: file cache, not measured
-    lintRun(small.env)
+    for (const stack of stacks) lintRun(stack.env) // warm-up: file cache, not measured
     const started = performance.now()
     let budgetHit = false
     for (let i = 0; i < runs; i++) {
@@ -147,31 +166,28 @@ function benchLint(runs) {
         budgetHit = true
         break
       }
-      for (const stack of ordered(i, big, small)) stack.samples.push(lintRun(stack.env))
-      log(`  run ${i + 1}/${runs}  1,000 services ${ms(big.samples.at(-1))}  2 services ${ms(small.samples.at(-1))}`)
+      await yieldToSignals()
+      for (const stack of ordered(i, ...stacks)) stack.samples.push(lintRun(stack.env))
+      log(`  run ${i + 1}/${runs}  ${stacks.map((stack) => `${stack.services} services ${ms(stack.samples.at(-1))}`).join('  ')}`)
     }
-    const result = {
-      lint1000Ms: median(big.samples), lint2Ms: median(small.samples), composeConfigMs: compose.ms,
-      runs: big.samples.length, budgetHit, samples: { big: big.samples, small: small.samples }
-    }
-    result.perServiceMs = (result.lint1000Ms - result.lint2Ms) / (big.services - small.services)
+    const medians = Object.fromEntries(stacks.map((stack) => [stack.services, median(stack.samples)]))
+    const result = { medians, lint1000Ms: medians[1000], composeConfigMs: compose.ms, runs: big.samples.length, budgetHit, samples: Object.fromEntries(stacks.map((stack) => [stack.services, stack.samples])) }
     log()
-    log(table(['stack', 'median', 'range'], [
-      ['1,000 services (openvpn + 999 workers)', ms(result.lint1000Ms), range(big.samples)],
-      ['2 services (openvpn + 1 worker)', ms(result.lint2Ms), range(small.samples)],
-      ['per extra service', `${result.perServiceMs.toFixed(2)} ms`, ''],
-      ['for scale: docker compose config -q, 1,000 services (1 run)', ms(compose.ms), '']
+    log(table(['stack', 'median', 'range', 'beyond the 2-service stack, per service'], [
+      ...stacks.map((stack) => [`${stack.services} services (openvpn + ${stack.services - 1} worker${stack.services > 2 ? 's' : ''})`, ms(medians[stack.services]), range(stack.samples),
+        stack === small ? '' : `${((medians[stack.services] - medians[small.services]) / (stack.services - small.services)).toFixed(2)} ms`]),
+      ['for scale: docker compose config -q, 1,000 services (1 run)', ms(compose.ms), '', '']
     ]))
     if (budgetHit) log(`  (stopped after ${result.runs} runs: past the ${LINT_BUDGET_MS / 1000} s budget)`)
     return result
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(root, { recursive: true, force: true })
   }
 }
 
 // ---- 4: cold start -------------------------------------------------------------
 
-function benchColdStart(runs) {
+async function benchColdStart(runs) {
   log(`\n## 4. Cold start: node dist/index.js (lint, demo stack) vs. node -e 0, ${runs} alternated runs`)
   const env = stepEnv({ mode: 'lint', 'working-directory': DEMO })
   lintRun(env) // warm-up, not measured
@@ -179,6 +195,7 @@ function benchColdStart(runs) {
   const action = []
   const floor = []
   for (let i = 0; i < runs; i++) {
+    await yieldToSignals()
     for (const side of ordered(i, 'action', 'floor')) {
       if (side === 'action') action.push(lintRun(env))
       else floor.push(nodeFloorRun(env))
@@ -232,8 +249,8 @@ async function main() {
   printMachine(machine)
   const results = { machine, startedAt: new Date().toISOString() }
   if (options.only.has('stack')) results.stack = await benchStack(options.pairs)
-  if (options.only.has('lint')) results.lint = benchLint(options.lintRuns)
-  if (options.only.has('cold')) results.cold = benchColdStart(options.coldRuns)
+  if (options.only.has('lint')) results.lint = await benchLint(options.lintRuns)
+  if (options.only.has('cold')) results.cold = await benchColdStart(options.coldRuns)
   results.loadAfter = machineInfo().load
   log('\n## Summary (medians)')
   log(table(['metric', 'median', 'target', 'met?'], verdictRows(results)))

@@ -44,7 +44,8 @@ async function publish(report: RunReport, environment: NodeJS.ProcessEnv): Promi
     const { level, message, ...properties } = annotation
     core[level](message, properties)
   }
-  const reportPath = join(environment.RUNNER_TEMP || tmpdir(), `openwisp-tunnel-check-${report.project}.json`)
+  // One file per step (a job may run the action several times on one project).
+  const reportPath = join(environment.RUNNER_TEMP || tmpdir(), `openwisp-tunnel-check-${report.project}-${process.pid}.json`)
   writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   core.setOutput('result', report.result)
   core.setOutput('healthy-after', report.healthyAfterSec ?? '')

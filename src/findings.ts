@@ -27,7 +27,7 @@ export interface Finding {
   location?: SourceLocation
 }
 
-export type Verdict = 'passed' | 'failed' | 'skipped'
+export type Verdict = 'passed' | 'failed'
 
 /** A result of one live check (health, namespace, route, reachability, ...). */
 export interface CheckResult {

@@ -49,7 +49,7 @@ export function annotationsFor(report: RunReport, workspace: string): Annotation
     ...report.checks.filter((check) => check.verdict === 'failed').map((check) => checkAnnotation(check, workspace)),
     ...report.findings.map((finding) => findingAnnotation(finding, workspace))
   ]
-  if (report.result === 'passed') all.push({ level: 'notice', title: 'Tunnel verified', message: passMessage(report) })
+  if (report.result === 'passed') all.push({ level: 'notice', title: report.mode === 'lint' ? 'Tunnel wiring checked' : 'Tunnel verified', message: passMessage(report) })
   return LEVEL_ORDER.flatMap((level) => {
     const ofLevel = all.filter((annotation) => annotation.level === level)
     if (ofLevel.length <= ANNOTATIONS_PER_LEVEL) return ofLevel
@@ -76,7 +76,7 @@ function evidenceText(check: CheckResult): string {
     .join('<br>')
 }
 
-const ICON = { passed: '✅', failed: '❌', skipped: '⏭️', error: '❌', warning: '⚠️', notice: 'ℹ️' } as const
+const ICON = { passed: '✅', failed: '❌', error: '❌', warning: '⚠️', notice: 'ℹ️' } as const
 
 function headline(report: RunReport): string[] {
   const seconds = (report.durationMs / 1000).toFixed(1)
@@ -177,7 +177,7 @@ export function summaryMarkdown(report: RunReport, workspace: string): string {
 export function textReport(report: RunReport, workspace: string): string {
   const lines = [`${report.result.toUpperCase()}: ${verdictText(report)}`]
   lines.push(`project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`)
-  for (const c of report.checks) lines.push(`  ${c.verdict === 'passed' ? 'ok  ' : c.verdict === 'failed' ? 'FAIL' : 'skip'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`)
+  for (const c of report.checks) lines.push(`  ${c.verdict === 'passed' ? 'ok  ' : 'FAIL'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`)
   for (const f of report.findings) {
     const p = place(f.location, workspace)
     lines.push(`  ${f.level.toUpperCase().padEnd(7)} ${p.file ? `${p.file}:${p.startLine}:${p.startColumn} ` : ''}${f.rule}: ${f.message}${f.fix ? `\n       fix: ${f.fix}` : ''}`)

@@ -11,6 +11,7 @@ import { ProjectEvents } from './events.js'
 import type { CheckResult, Finding } from './findings.js'
 import { waitForHealthy, type HealthOutcome } from './health.js'
 import type { Container, HealthProbe } from './inspect.js'
+import type { NamespaceSnapshot } from './namespace.js'
 import { compareWithCompose, preflight } from './preflight.js'
 import { InputError, type Settings } from './settings.js'
 import { checkTunnel } from './tunnel.js'
@@ -203,7 +204,7 @@ export class Run {
     this.subnets = report.subnets
     for (const check of report.checks) this.record(this.locate(check))
     this.mark('tunnel checks done')
-    this.diagnostics = { ...(await this.collectDiagnostics(docker)), routeTables: report.namespaces.map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable })) }
+    this.diagnostics = { ...(await this.collectDiagnostics(docker)), routeTables: routeTables(report.namespaces) }
   }
 
   /** Points a failed live check at the compose lines that explain it. */
@@ -271,8 +272,14 @@ function healthEvidence(container: Container): CheckResult['evidence'] {
     health: container.health ?? 'no healthcheck',
     restarts: container.restartCount,
     exit_code: container.exitCode,
-    ...(lastProbe ? { last_probe: `exit ${lastProbe.exitCode}: ${firstLine(lastProbe.output).slice(0, 200)}` } : {})
+    ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, firstLine(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
   }
+}
+
+function routeTables(namespaces: NamespaceSnapshot[]): Diagnostics['routeTables'] {
+  return namespaces
+    .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
+    .sort((a, b) => a.container.localeCompare(b.container))
 }
 
 /** Compose calls a dependency that exited "unhealthy" (the engine marks it so):

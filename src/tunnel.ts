@@ -194,7 +194,7 @@ async function probeTarget(docker: Docker, prober: Prober, context: WorkerContex
   Object.assign(evidence, { probed_from: answer.from, tool: answer.tool }, answer.roundTripMs !== undefined ? { round_trip_ms: answer.roundTripMs } : {})
   if (route && before) {
     const after = (await readCounters(docker, snapshot.container)).get(route.iface)
-    if (after) evidence[`${route.iface}_tx_packets`] = `+${after.txPackets - before.txPackets}`
+    if (after) evidence[`${route.iface}_tx_packets_sent`] = after.txPackets - before.txPackets
   }
   const verdict: Verdict = answer.answered && viaTunnel ? 'passed' : 'failed'
   if (verdict === 'passed') return { verdict, summary: `${target} answered in ${answer.roundTripMs ?? '?'} ms via ${formatRoute(route!)}`, evidence }

@@ -20,11 +20,21 @@ let compiled: ValidateFunction | undefined
 
 function validator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true })
+    // Strict, so that a typo in the schema is an error rather than a keyword
+    // that silently checks nothing; `required` in the if/then rules names
+    // properties defined at the top level, which strictRequired cannot see.
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true })
     addFormats(ajv)
     compiled = ajv.compile(JSON.parse(readFileSync(REPORT_SCHEMA_PATH, 'utf8')) as object)
   }
   return compiled
+}
+
+/** The constant properties a `contains` rule asks for, e.g. `check "route", verdict "passed"`. */
+function wanted(schema: unknown): string {
+  const properties = (schema as { properties?: Record<string, { const?: unknown }> }).properties ?? {}
+  const constants = Object.entries(properties).filter(([, property]) => 'const' in property)
+  return constants.map(([name, property]) => `${name} ${JSON.stringify(property.const)}`).join(', ') || JSON.stringify(schema)
 }
 
 function explain(error: ErrorObject): string {
@@ -38,6 +48,8 @@ function explain(error: ErrorObject): string {
       return `${at}: ${error.message} (${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')})`
     case 'const':
       return `${at}: must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`
+    case 'contains':
+      return `${at}: must contain an item with ${wanted(error.schema)}`
     case 'false schema':
       return `${at}: must not be present here`
     default:
@@ -55,7 +67,8 @@ export function validateReport(report: unknown): string[] {
   const json: unknown = report === undefined ? undefined : JSON.parse(JSON.stringify(report))
   const validate = validator()
   if (validate(json)) return []
-  // `if`/`then` report their own failure as well as the one inside: keep the inside.
-  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if')
+  // `if`/`then` report their own failure as well as the one inside: keep the
+  // inside. `contains` reports why each item did not match: keep its summary.
+  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if' && !error.schemaPath.includes('/contains/'))
   return [...new Set(errors.map(explain))]
 }

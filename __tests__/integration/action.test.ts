@@ -26,7 +26,7 @@ describe('full mode on a healthy stack', () => {
       const reach = check(run, 'reach', service)[0]
       expect(reach).toMatchObject({ verdict: 'passed', evidence: { target: '10.8.0.10', route: '10.8.0.0/24 dev tun0' } })
       expect(reach.evidence.round_trip_ms).toBeGreaterThan(0)
-      expect(reach.evidence.tun0_tx_packets).toMatch(/^\+[1-9]/)
+      expect(reach.evidence.tun0_tx_packets_sent).toBeGreaterThan(0)
     }
     expect(annotations(run.main, 'error')).toEqual([])
     expect(annotations(run.main, 'notice').join('\n')).toContain('Tunnel verified')
@@ -80,6 +80,24 @@ describe('full mode on the restart race', () => {
     }
     expect(check(run, 'health', 'openvpn')[0].verdict).toBe('passed')
     expect(run.main.summary.split('\n').slice(0, 8).join('\n')).toContain('Stale namespace')
+    // A stale namespace has no route to come back: no grace period is spent on it.
+    expect(run.main.seconds).toBeLessThan(20)
     expect(leftovers(name)).toEqual([])
   }, 5 * MINUTES)
+})
+
+describe('preflight: fail', () => {
+  it('stops before anything starts, with errors on the lines that cause them', () => {
+    const name = project('preflight')
+    const run = runAction({ 'working-directory': 'race', 'project-name': name })
+    expect(run.main.exitCode).toBe(1)
+    const errors = annotations(run.main, 'error')
+    expect(errors).toEqual([
+      expect.stringMatching(/^::error title=celery: depends-on,file=race\/docker-compose.yml,line=12,col=9::celery lists openvpn under depends_on in list form/),
+      expect.stringMatching(/^::error title=celery_monitoring: depends-on,file=race\/docker-compose.yml,line=20,col=9::/)
+    ])
+    expect(run.main.state.has('composeTarget')).toBe(false)
+    expect(run.report!.checks).toEqual([])
+    expect(leftovers(name)).toEqual([])
+  }, 2 * MINUTES)
 })

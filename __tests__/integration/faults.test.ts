@@ -56,6 +56,7 @@ describe('compose failure', () => {
     const failed = run.report!.checks.filter((c: any) => c.verdict === 'failed')
     expect(failed.map((c: any) => c.check)).toEqual(['compose-up'])
     expect(failed[0].summary).toMatch(/otc-worker:missing/)
+    expect(run.main.seconds).toBeLessThan(20)
     expect(run.main.summary.split('\n').slice(0, 8).join('\n')).toContain('docker compose up failed')
     expect(leftovers(name)).toEqual([])
   }, 3 * MINUTES)

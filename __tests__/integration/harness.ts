@@ -4,14 +4,18 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, expect } from '@jest/globals'
+import { validateReport } from '../helpers/report-schema.js'
 import { ROOT, runAction as runActionIn, type ActionRun, type StepRun } from '../../scripts/run-action.mjs'
 
 export const STACKS = join(ROOT, 'fixtures/stacks')
 export type { ActionRun, StepRun }
 
-/** Runs main and post with the fixture stacks as the workspace. */
+/** Runs main and post with the fixture stacks as the workspace; every report
+ * a run writes must match the published schema. */
 export function runAction(inputs: Record<string, string>, options: { env?: Record<string, string>; post?: boolean } = {}): ActionRun {
-  return runActionIn(inputs, { workspace: STACKS, ...options })
+  const run = runActionIn(inputs, { workspace: STACKS, ...options })
+  if (run.report) expect(validateReport(run.report)).toEqual([])
+  return run
 }
 
 /** Workflow commands of one kind printed by a step (e.g. `error`), unescaped. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { ROOT } from '../../scripts/run-action.mjs'
+import { validateReport } from '../helpers/report-schema.js'
 import { composeDown, composeUp, docker, leftovers, runAction, STACKS, uniqueProject, type ActionRun } from './harness.js'
 
 const MINUTES = 60_000
@@ -24,7 +25,9 @@ function verdicts(checks: { check: string; service: string; verdict: string }[])
 function cli(args: string[]): { status: number; stdout: string; report: any } {
   const json = join(tmpdir(), `otc-cli-${process.pid}-${Date.now()}.json`)
   const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/index.js'), ...args, '--json', json], { cwd: STACKS, encoding: 'utf8', timeout: 5 * MINUTES })
-  return { status: result.status ?? -1, stdout: result.stdout + result.stderr, report: JSON.parse(readFileSync(json, 'utf8')) }
+  const report = JSON.parse(readFileSync(json, 'utf8'))
+  expect(validateReport(report)).toEqual([])
+  return { status: result.status ?? -1, stdout: result.stdout + result.stderr, report }
 }
 
 beforeAll(() => composeUp('demo', healthy), 5 * MINUTES)

@@ -9,7 +9,8 @@ export function median(values) {
 
 export function ms(value) {
   if (!Number.isFinite(value)) return 'n/a'
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`
+  if (Math.abs(value) >= 10_000) return `${(value / 1000).toFixed(1)} s`
+  return Math.abs(value) < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`
 }
 
 /** min–max, so that a reader sees the spread behind a median. */
