@@ -28862,7 +28862,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2870:
+/***/ 1416:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29785,6 +29785,48 @@ function textReport(report, workspace) {
         lines.push(`  ${f.level.toUpperCase().padEnd(7)} ${p.file ? `${p.file}:${p.startLine}:${p.startColumn} ` : ''}${f.rule}: ${f.message}${f.fix ? `\n       fix: ${f.fix}` : ''}`);
     }
     return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/diagnosis.ts
+// Words for what went wrong: the evidence and advice attached to health
+// checks, Compose's own message, and the raw tables kept for the diagnostics.
+
+function healthEvidence(container) {
+    const lastProbe = container.healthLog.at(-1);
+    return {
+        status: container.status,
+        health: container.health ?? 'no healthcheck',
+        restarts: container.restartCount,
+        exit_code: container.exitCode,
+        ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, (0,src_docker/* firstLine */.TM)(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
+    };
+}
+function routeTables(namespaces) {
+    return namespaces
+        .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
+        .sort((a, b) => a.container.localeCompare(b.container));
+}
+/** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
+ * say what the vpn container really does. */
+function describeVpnState(vpn) {
+    const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`;
+    return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`;
+}
+function healthFix(outcome) {
+    switch (outcome.reason) {
+        case 'timeout':
+            return 'Raise health-timeout if the stack is slow, or read the probe outputs and log below for why it never became healthy.';
+        case 'unhealthy':
+            return 'Read the last probe outputs below: the healthcheck command failed.';
+        default:
+            return 'Read the vpn container log below: the container keeps stopping.';
+    }
+}
+/** Compose's own message without its progress lines ("Container x  Started"). */
+function composeMessage(output, count = 5) {
+    const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/;
+    const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line));
+    return lines.slice(-count).join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/events.ts
@@ -30765,6 +30807,7 @@ function delay(ms) {
 
 
 
+
 const REPORT_SCHEMA_VERSION = 1;
 /** Lines of the vpn container's log kept for the diagnostics. */
 const LOG_TAIL_LINES = 60;
@@ -30846,6 +30889,8 @@ class Run {
             return true;
         const options = { vpnService: this.settings.vpnService, tunnelServices: this.settings.tunnelServices, healthTimeoutSec: this.settings.healthTimeoutSec };
         this.findings = preflight(this.model, options);
+        const count = (level) => this.findings.filter((f) => f.level === level).length;
+        this.log.info(`${this.model.services.size} services read; ${count('error')} errors, ${count('warning')} warnings, ${count('notice')} notices (annotated below).`);
         this.mark('preflight done');
         return !(this.settings.preflight === 'fail' && this.findings.some((finding) => finding.level === 'error'));
     }
@@ -30965,43 +31010,6 @@ class Run {
             diagnostics: this.diagnostics
         };
     }
-}
-function healthEvidence(container) {
-    const lastProbe = container.healthLog.at(-1);
-    return {
-        status: container.status,
-        health: container.health ?? 'no healthcheck',
-        restarts: container.restartCount,
-        exit_code: container.exitCode,
-        ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, (0,src_docker/* firstLine */.TM)(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
-    };
-}
-function routeTables(namespaces) {
-    return namespaces
-        .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
-        .sort((a, b) => a.container.localeCompare(b.container));
-}
-/** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
- * say what the vpn container really does. */
-function describeVpnState(vpn) {
-    const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`;
-    return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`;
-}
-function healthFix(outcome) {
-    switch (outcome.reason) {
-        case 'timeout':
-            return 'Raise health-timeout if the stack is slow, or read the probe outputs and log below for why it never became healthy.';
-        case 'unhealthy':
-            return 'Read the last probe outputs below: the healthcheck command failed.';
-        default:
-            return 'Read the vpn container log below: the container keeps stopping.';
-    }
-}
-/** Compose's own message without its progress lines ("Container x  Started"). */
-function composeMessage(output, count = 5) {
-    const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/;
-    const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line));
-    return lines.slice(-count).join('\n');
 }
 /** Runs the phases in order; returns when the verdict is known. */
 async function execute(settings, runner, log, environment, onStarting) {
@@ -31358,7 +31366,7 @@ function firstLine(text) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2870);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1416);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9144);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2462);
 // Entry point of the action: the same bundle runs as main and as post step.

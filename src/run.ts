@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CommandRunner } from './command.js'
 import { loadComposeModel, type ComposeModel } from './compose-model.js'
-import { Docker, firstLine, LIMITS, type ComposeTarget } from './docker.js'
+import { composeMessage, describeVpnState, healthEvidence, healthFix, routeTables } from './diagnosis.js'
+import { Docker, LIMITS, type ComposeTarget } from './docker.js'
 import { ProjectEvents } from './events.js'
 import type { CheckResult, Finding } from './findings.js'
 import { waitForHealthy, type HealthOutcome } from './health.js'
 import type { Container, HealthProbe } from './inspect.js'
-import type { NamespaceSnapshot } from './namespace.js'
 import { compareWithCompose, preflight } from './preflight.js'
 import { InputError, type Settings } from './settings.js'
 import { checkTunnel } from './tunnel.js'
@@ -140,6 +140,8 @@ export class Run {
     if (this.settings.preflight === 'off') return true
     const options = { vpnService: this.settings.vpnService, tunnelServices: this.settings.tunnelServices, healthTimeoutSec: this.settings.healthTimeoutSec }
     this.findings = preflight(this.model, options)
+    const count = (level: string): number => this.findings.filter((f) => f.level === level).length
+    this.log.info(`${this.model.services.size} services read; ${count('error')} errors, ${count('warning')} warnings, ${count('notice')} notices (annotated below).`)
     this.mark('preflight done')
     return !(this.settings.preflight === 'fail' && this.findings.some((finding) => finding.level === 'error'))
   }
@@ -263,48 +265,6 @@ export class Run {
       diagnostics: this.diagnostics
     }
   }
-}
-
-function healthEvidence(container: Container): CheckResult['evidence'] {
-  const lastProbe = container.healthLog.at(-1)
-  return {
-    status: container.status,
-    health: container.health ?? 'no healthcheck',
-    restarts: container.restartCount,
-    exit_code: container.exitCode,
-    ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, firstLine(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
-  }
-}
-
-function routeTables(namespaces: NamespaceSnapshot[]): Diagnostics['routeTables'] {
-  return namespaces
-    .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
-    .sort((a, b) => a.container.localeCompare(b.container))
-}
-
-/** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
- * say what the vpn container really does. */
-function describeVpnState(vpn: Container): string {
-  const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`
-  return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`
-}
-
-function healthFix(outcome: Extract<HealthOutcome, { state: 'failed' }>): string {
-  switch (outcome.reason) {
-    case 'timeout':
-      return 'Raise health-timeout if the stack is slow, or read the probe outputs and log below for why it never became healthy.'
-    case 'unhealthy':
-      return 'Read the last probe outputs below: the healthcheck command failed.'
-    default:
-      return 'Read the vpn container log below: the container keeps stopping.'
-  }
-}
-
-/** Compose's own message without its progress lines ("Container x  Started"). */
-export function composeMessage(output: string, count = 5): string {
-  const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/
-  const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line))
-  return lines.slice(-count).join('\n')
 }
 
 /** Runs the phases in order; returns when the verdict is known. */

@@ -506,7 +506,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _compose_model_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7631);
 /* harmony import */ var _docker_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3871);
 /* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(665);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7024);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2457);
 /* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8750);
 /* harmony import */ var _teardown_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2747);
 // The terminal front: the same engine and options as the action, for
@@ -1834,7 +1834,7 @@ function textReport(report, workspace) {
 
 /***/ }),
 
-/***/ 7024:
+/***/ 2457:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1844,7 +1844,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   g7: () => (/* binding */ execute)
 });
 
-// UNUSED EXPORTS: REPORT_SCHEMA_VERSION, Run, composeMessage, composeTarget, readModel, runBudgetMs
+// UNUSED EXPORTS: REPORT_SCHEMA_VERSION, Run, composeTarget, readModel, runBudgetMs
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -1854,6 +1854,48 @@ var external_node_path_ = __nccwpck_require__(6760);
 var compose_model = __nccwpck_require__(7631);
 // EXTERNAL MODULE: ./src/docker.ts
 var src_docker = __nccwpck_require__(3871);
+;// CONCATENATED MODULE: ./src/diagnosis.ts
+// Words for what went wrong: the evidence and advice attached to health
+// checks, Compose's own message, and the raw tables kept for the diagnostics.
+
+function healthEvidence(container) {
+    const lastProbe = container.healthLog.at(-1);
+    return {
+        status: container.status,
+        health: container.health ?? 'no healthcheck',
+        restarts: container.restartCount,
+        exit_code: container.exitCode,
+        ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, (0,src_docker/* firstLine */.TM)(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
+    };
+}
+function routeTables(namespaces) {
+    return namespaces
+        .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
+        .sort((a, b) => a.container.localeCompare(b.container));
+}
+/** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
+ * say what the vpn container really does. */
+function describeVpnState(vpn) {
+    const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`;
+    return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`;
+}
+function healthFix(outcome) {
+    switch (outcome.reason) {
+        case 'timeout':
+            return 'Raise health-timeout if the stack is slow, or read the probe outputs and log below for why it never became healthy.';
+        case 'unhealthy':
+            return 'Read the last probe outputs below: the healthcheck command failed.';
+        default:
+            return 'Read the vpn container log below: the container keeps stopping.';
+    }
+}
+/** Compose's own message without its progress lines ("Container x  Started"). */
+function composeMessage(output, count = 5) {
+    const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/;
+    const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line));
+    return lines.slice(-count).join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/events.ts
 /** Engine-side actions that matter; exec_* and attach/resize are our own noise. */
 const RELEVANT = /^(create|start|restart|die|kill|oom|stop|destroy|health_status)/;
@@ -2677,6 +2719,7 @@ function delay(ms) {
 
 
 
+
 const REPORT_SCHEMA_VERSION = 1;
 /** Lines of the vpn container's log kept for the diagnostics. */
 const LOG_TAIL_LINES = 60;
@@ -2758,6 +2801,8 @@ class Run {
             return true;
         const options = { vpnService: this.settings.vpnService, tunnelServices: this.settings.tunnelServices, healthTimeoutSec: this.settings.healthTimeoutSec };
         this.findings = preflight(this.model, options);
+        const count = (level) => this.findings.filter((f) => f.level === level).length;
+        this.log.info(`${this.model.services.size} services read; ${count('error')} errors, ${count('warning')} warnings, ${count('notice')} notices (annotated below).`);
         this.mark('preflight done');
         return !(this.settings.preflight === 'fail' && this.findings.some((finding) => finding.level === 'error'));
     }
@@ -2877,43 +2922,6 @@ class Run {
             diagnostics: this.diagnostics
         };
     }
-}
-function healthEvidence(container) {
-    const lastProbe = container.healthLog.at(-1);
-    return {
-        status: container.status,
-        health: container.health ?? 'no healthcheck',
-        restarts: container.restartCount,
-        exit_code: container.exitCode,
-        ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, (0,src_docker/* firstLine */.TM)(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
-    };
-}
-function routeTables(namespaces) {
-    return namespaces
-        .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
-        .sort((a, b) => a.container.localeCompare(b.container));
-}
-/** Compose calls a dependency that exited "unhealthy" (the engine marks it so):
- * say what the vpn container really does. */
-function describeVpnState(vpn) {
-    const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`;
-    return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`;
-}
-function healthFix(outcome) {
-    switch (outcome.reason) {
-        case 'timeout':
-            return 'Raise health-timeout if the stack is slow, or read the probe outputs and log below for why it never became healthy.';
-        case 'unhealthy':
-            return 'Read the last probe outputs below: the healthcheck command failed.';
-        default:
-            return 'Read the vpn container log below: the container keeps stopping.';
-    }
-}
-/** Compose's own message without its progress lines ("Container x  Started"). */
-function composeMessage(output, count = 5) {
-    const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/;
-    const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line));
-    return lines.slice(-count).join('\n');
 }
 /** Runs the phases in order; returns when the verdict is known. */
 async function execute(settings, runner, log, environment, onStarting) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { composeMessage } from '../../src/run.js'
+import { composeMessage } from '../../src/diagnosis.js'
 
 describe('composeMessage', () => {
   it("keeps Compose's message and drops its progress lines", () => {
