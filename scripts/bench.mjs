@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { writeStack } from './bench/compose-gen.mjs'
-import { DIST, lintRun, nodeFloorRun, stepEnv } from './bench/lint.mjs'
+import { disposeStep, DIST, lintRun, nodeFloorRun, stepEnv } from './bench/lint.mjs'
 import { machineInfo } from './bench/machine.mjs'
 import { must, run } from './bench/proc.mjs'
 import { actionRun, cleanupAll, DEMO, ensureGone, newProject, plainRun } from './bench/stack.mjs'
@@ -110,8 +110,10 @@ function summarizeStack(samples) {
   const actionMs = median(action.map((s) => s.ms))
   const plainMs = median(plain.map((s) => s.ms))
   const detections = action.map((s) => s.detection).filter(Boolean)
+  // Each pair ran back to back, so its own ratio is immune to drift between pairs.
+  const pairRatios = samples.action.map((a, i) => (a.ok && samples.plain[i]?.ok ? a.ms / samples.plain[i].ms : NaN)).filter(Number.isFinite)
   const result = {
-    actionMs, plainMs, ratio: actionMs / plainMs,
+    actionMs, plainMs, ratio: actionMs / plainMs, pairRatio: median(pairRatios),
     failures: samples.action.length + samples.plain.length - action.length - plain.length,
     detectionMs: median(detections.map((d) => d.latencyMs)),
     deliveryMs: median(detections.map((d) => d.deliveryMs)),
@@ -123,7 +125,8 @@ function summarizeStack(samples) {
   log(table(['side', 'median', 'range', 'runs ok'], [
     ['full action (main + post)', ms(actionMs), range(action.map((s) => s.ms)), `${action.length}/${samples.action.length}`],
     ['plain up -d --wait + down -v', ms(plainMs), range(plain.map((s) => s.ms)), `${plain.length}/${samples.plain.length}`],
-    ['ratio action / plain', result.ratio.toFixed(2), '', '']
+    ['ratio of the medians', result.ratio.toFixed(2), '', ''],
+    ['median of the per-pair ratios', result.pairRatio.toFixed(2), pairRatios.length ? `${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}` : 'n/a', `${pairRatios.length} pairs`]
   ]))
   log('\nWhere the action\'s time goes (medians):')
   log(table(['phase', 'median'], phaseMedians(action).map(([name, value]) => [name, ms(value)])))
@@ -153,8 +156,9 @@ function lintStack(root, services) {
 async function benchLint(runs) {
   log(`\n## 3. Lint: generated stacks, node dist/index.js with mode lint`)
   const root = mkdtempSync(join(tmpdir(), 'otc-bench-lint-'))
+  const stacks = []
   try {
-    const stacks = LINT_SIZES.map((services) => lintStack(root, services))
+    stacks.push(...LINT_SIZES.map((services) => lintStack(root, services)))
     const [big, , small] = stacks
     // Compose must accept the generated file, or the numbers mean nothing; its own time is a yardstick.
     const compose = must(['docker', 'compose', '--project-name', 'otc-bench-lint', 'config', '--quiet'], { cwd: big.dir, timeoutMs: 120_000 })
@@ -181,6 +185,7 @@ async function benchLint(runs) {
     if (budgetHit) log(`  (stopped after ${result.runs} runs: past the ${LINT_BUDGET_MS / 1000} s budget)`)
     return result
   } finally {
+    for (const stack of stacks) disposeStep(stack.env)
     rmSync(root, { recursive: true, force: true })
   }
 }
@@ -190,16 +195,20 @@ async function benchLint(runs) {
 async function benchColdStart(runs) {
   log(`\n## 4. Cold start: node dist/index.js (lint, demo stack) vs. node -e 0, ${runs} alternated runs`)
   const env = stepEnv({ mode: 'lint', 'working-directory': DEMO })
-  lintRun(env) // warm-up, not measured
-  nodeFloorRun(env)
   const action = []
   const floor = []
-  for (let i = 0; i < runs; i++) {
-    await yieldToSignals()
-    for (const side of ordered(i, 'action', 'floor')) {
-      if (side === 'action') action.push(lintRun(env))
-      else floor.push(nodeFloorRun(env))
+  try {
+    lintRun(env) // warm-up, not measured
+    nodeFloorRun(env)
+    for (let i = 0; i < runs; i++) {
+      await yieldToSignals()
+      for (const side of ordered(i, 'action', 'floor')) {
+        if (side === 'action') action.push(lintRun(env))
+        else floor.push(nodeFloorRun(env))
+      }
     }
+  } finally {
+    disposeStep(env)
   }
   const result = { actionMs: median(action), floorMs: median(floor), samples: { action, floor } }
   result.overheadMs = result.actionMs - result.floorMs

@@ -66,16 +66,17 @@ export class Prober {
 
   private async probeFrom(container: Container, target: string): Promise<ProbeAnswer | undefined> {
     const known = this.toolOf.get(container.id)
-    const tools = known === undefined ? PROBE_TOOLS : known === null ? [] : [known]
-    for (const tool of tools) {
-      const result = await this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000)
-      if (toolMissing(result)) continue
-      this.toolOf.set(container.id, tool)
-      const output = `${result.stdout}\n${result.stderr}`.trim()
-      const roundTrip = tool.roundTrip.exec(output)
-      return { from: container.name, tool: tool.name, answered: result.exitCode === 0, roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined, output }
-    }
-    this.toolOf.set(container.id, null)
-    return undefined
+    if (known === null) return undefined
+    // The first time, every tool is tried at once (a miss costs a whole exec);
+    // the preferred one of those present answers.
+    const tools = known ? [known] : PROBE_TOOLS
+    const results = await Promise.all(tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000)))
+    const found = results.findIndex((result) => !toolMissing(result))
+    this.toolOf.set(container.id, found < 0 ? null : tools[found])
+    if (found < 0) return undefined
+    const tool = tools[found]
+    const output = `${results[found].stdout}\n${results[found].stderr}`.trim()
+    const roundTrip = tool.roundTrip.exec(output)
+    return { from: container.name, tool: tool.name, answered: results[found].exitCode === 0, roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined, output }
   }
 }

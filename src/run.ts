@@ -14,7 +14,7 @@ import { waitForHealthy, type HealthOutcome } from './health.js'
 import type { Container, HealthProbe } from './inspect.js'
 import { compareWithCompose, preflight } from './preflight.js'
 import { InputError, type Settings } from './settings.js'
-import { checkTunnel } from './tunnel.js'
+import { checkTunnelServices, checkVpnTunnel, type VpnTunnel } from './tunnel.js'
 
 export interface Log {
   info(message: string): void
@@ -117,6 +117,8 @@ export class Run {
   subnets: string[] = []
   diagnostics?: Diagnostics
   private composeOutput = ''
+  /** The vpn side of the tunnel check, started the moment the vpn is healthy. */
+  private vpnTunnel?: Promise<VpnTunnel>
 
   constructor(
     readonly settings: Settings,
@@ -172,6 +174,12 @@ export class Run {
     })
     const health = await this.waitHealthy(docker, events, upStarted, stopWait.signal)
     if (health.state === 'failed' && health.reason !== 'aborted') stopUp.abort()
+    // While Compose still starts the workers, the vpn's routes can be read.
+    if (health.state === 'healthy') {
+      this.vpnTunnel = checkVpnTunnel(docker, health.container, this.settings)
+      // Not awaited when `up` fails after all; a rejection then must not crash the run.
+      this.vpnTunnel.catch(() => undefined)
+    }
     const upResult = await up
     if (upResult.exitCode !== 0 && !stopUp.signal.aborted) {
       const vpn = (await docker.projectContainers(this.target.projectName)).find((c) => c.service === this.settings.vpnService)
@@ -200,13 +208,13 @@ export class Run {
   }
 
   async verifyTunnel(docker: Docker, vpn: Container): Promise<void> {
-    const containers = await docker.projectContainers(this.target.projectName)
+    const [containers, vpnTunnel] = await Promise.all([docker.projectContainers(this.target.projectName), this.vpnTunnel ?? checkVpnTunnel(docker, vpn, this.settings)])
     const workers = new Map(this.settings.tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)]))
-    const report = await checkTunnel(docker, { vpn, workers, settings: this.settings })
+    const [report, diagnostics] = await Promise.all([checkTunnelServices(docker, vpnTunnel, workers, this.settings), this.collectDiagnostics(docker, containers)])
     this.subnets = report.subnets
     for (const check of report.checks) this.record(this.locate(check))
     this.mark('tunnel checks done')
-    this.diagnostics = { ...(await this.collectDiagnostics(docker)), routeTables: routeTables(report.namespaces) }
+    this.diagnostics = { ...diagnostics, routeTables: routeTables(report.namespaces) }
   }
 
   /** Points a failed live check at the compose lines that explain it. */
@@ -222,8 +230,8 @@ export class Run {
     return { ...check, location }
   }
 
-  async collectDiagnostics(docker: Docker): Promise<Diagnostics> {
-    const containers = await docker.projectContainers(this.target.projectName)
+  async collectDiagnostics(docker: Docker, known?: Container[]): Promise<Diagnostics> {
+    const containers = known ?? (await docker.projectContainers(this.target.projectName))
     const vpn = containers.find((c) => c.service === this.settings.vpnService)
     const [logTail, ps] = await Promise.all([
       vpn ? docker.logsTail(vpn.id, LOG_TAIL_LINES) : Promise.resolve(''),

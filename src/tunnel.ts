@@ -10,11 +10,15 @@ import { PROBE_WAIT_SEC, Prober } from './probe.js'
 import { formatRoute, isTunnelInterface, routeFor, tunnelRouteCovering, tunnelSubnets } from './routes.js'
 import { parseSubnet, type Settings, type Subnet } from './settings.js'
 
-export interface TunnelInputs {
-  vpn: Container
-  /** Containers of the tunnel services, by service (an empty list: none exist). */
-  workers: Map<string, Container[]>
-  settings: Pick<Settings, 'vpnService' | 'managementSubnets' | 'probeTargets' | 'routeTimeoutSec'>
+type TunnelSettings = Pick<Settings, 'vpnService' | 'managementSubnets' | 'probeTargets' | 'routeTimeoutSec'>
+
+/** The vpn side, which can start as soon as the vpn container is healthy. */
+export interface VpnTunnel {
+  check: CheckResult
+  snapshot: NamespaceSnapshot
+  subnets: Subnet[]
+  /** End of the grace period, shared by the tunnel services' checks. */
+  routeDeadline: number
 }
 
 export interface TunnelReport {
@@ -28,30 +32,38 @@ const ROUTE_RETRY_MS = 250
 
 type Outcome = Pick<CheckResult, 'verdict' | 'summary' | 'evidence'> & { fix?: string }
 
-export async function checkTunnel(docker: Docker, inputs: TunnelInputs): Promise<TunnelReport> {
-  const namespaces: NamespaceSnapshot[] = []
-  const { vpn, settings } = inputs
+/** The vpn container routes the management subnets (or, when none are given,
+ * some subnet) over tun/tap, within the grace period. */
+export async function checkVpnTunnel(docker: Docker, vpn: Container, settings: TunnelSettings): Promise<VpnTunnel> {
   const routeDeadline = Date.now() + settings.routeTimeoutSec * 1000
-  const vpnTunnel = await timed('tunnel', settings.vpnService, vpn, async () => {
+  let snapshot: NamespaceSnapshot | undefined
+  const check = await timed('tunnel', settings.vpnService, vpn, async () => {
     const result = await waitForVpnRoutes(docker, vpn, settings.managementSubnets, routeDeadline)
-    namespaces.push(result.snapshot)
+    snapshot = result.snapshot
     return result
   })
-  const vpnSnapshot = namespaces[0]
-  const subnets = settings.managementSubnets.length ? settings.managementSubnets : tunnelSubnets(vpnSnapshot.routes).map(parseSubnet)
+  const routes = snapshot!.routes
+  const subnets = settings.managementSubnets.length ? settings.managementSubnets : tunnelSubnets(routes).map(parseSubnet)
+  return { check, snapshot: snapshot!, subnets, routeDeadline }
+}
+
+/** Every container of every tunnel service, all at once. */
+export async function checkTunnelServices(docker: Docker, vpn: VpnTunnel, workers: Map<string, Container[]>, settings: TunnelSettings): Promise<TunnelReport> {
+  const namespaces = [vpn.snapshot]
   const prober = new Prober(docker)
   const perWorker = await Promise.all(
-    [...inputs.workers].flatMap(([service, containers]) =>
+    [...workers].flatMap(([service, containers]) =>
       containers.length === 0
         ? [Promise.resolve([missingService(service)])]
         : containers.map(async (worker) => {
             const snapshot = await readNamespace(docker, worker)
             namespaces.push(snapshot)
-            return checkWorker(docker, prober, { service, snapshot, vpnSnapshot, subnets, targets: settings.probeTargets, routeDeadline })
+            const context = { service, snapshot, vpnSnapshot: vpn.snapshot, subnets: vpn.subnets, targets: settings.probeTargets, routeDeadline: vpn.routeDeadline }
+            return checkWorker(docker, prober, context)
           })
     )
   )
-  return { checks: [vpnTunnel, ...perWorker.flat()], subnets: subnets.map((subnet) => subnet.cidr), namespaces }
+  return { checks: [vpn.check, ...perWorker.flat()], subnets: vpn.subnets.map((subnet) => subnet.cidr), namespaces }
 }
 
 async function waitForVpnRoutes(docker: Docker, vpn: Container, wanted: Subnet[], deadline: number): Promise<Outcome & { snapshot: NamespaceSnapshot }> {

@@ -3,7 +3,7 @@
 // itself so that a value that came through one can say so, and keeps the
 // Compose tags `!reset` and `!override` for the merge of several files.
 import { basename } from 'node:path'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node as YamlNode, type Pair } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node as YamlNode, type Pair } from 'yaml'
 import { ComposeFileError } from './compose-error.js'
 import type { SourceLocation } from './findings.js'
 import type { VariableUse } from './interpolate.js'
@@ -43,9 +43,27 @@ export interface MapNode extends NodeBase {
 export type TreeNode = ScalarNode | SeqNode | MapNode
 
 interface Context {
-  doc: Document
   lines: LineCounter
   file: string
+  /** What each alias points at, found in one pass over the document. */
+  targets: Map<Alias, YamlNode>
+}
+
+/** `Alias.resolve()` walks the whole document for every alias, which makes a
+ * file with many aliases quadratic; one walk finds every alias's anchor (the
+ * latest one defined before it, as YAML says). */
+function aliasTargets(doc: Document): Map<Alias, YamlNode> {
+  const latest = new Map<string, YamlNode>()
+  const targets = new Map<Alias, YamlNode>()
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = latest.get(node.source)
+        if (target) targets.set(node, target)
+      } else if (node.anchor) latest.set(node.anchor, node)
+    }
+  })
+  return targets
 }
 
 /** Parses one compose file; a YAML error is reported at its own line and column. */
@@ -58,7 +76,7 @@ export function parseYamlTree(text: string, file: string): MapNode {
     const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
     throw new ComposeFileError(`YAML syntax error in ${file}:${start.line}:${start.col}: ${message}`, { file, line: start.line, column: start.col })
   }
-  const context: Context = { doc, lines, file }
+  const context: Context = { lines, file, targets: aliasTargets(doc) }
   const root = doc.contents === null ? emptyMap({ file, line: 1, column: 1 }) : convert(doc.contents as YamlNode, context)
   if (root.kind !== 'map') throw new ComposeFileError(`${file} is not a mapping at the top level`, root.at)
   return root
@@ -92,7 +110,7 @@ function convert(node: YamlNode, context: Context): TreeNode {
 }
 
 function anchored(alias: Alias, at: SourceLocation, context: Context): YamlNode {
-  const target = alias.resolve(context.doc)
+  const target = context.targets.get(alias)
   if (!target) throw new ComposeFileError(`unknown anchor *${alias.source} in ${context.file}:${at.line}`, at)
   return target
 }

@@ -721,6 +721,25 @@ var dist = __nccwpck_require__(8815);
 
 
 
+/** `Alias.resolve()` walks the whole document for every alias, which makes a
+ * file with many aliases quadratic; one walk finds every alias's anchor (the
+ * latest one defined before it, as YAML says). */
+function aliasTargets(doc) {
+    const latest = new Map();
+    const targets = new Map();
+    (0,dist/* visit */.YR)(doc, {
+        Node: (_key, node) => {
+            if ((0,dist/* isAlias */.Vj)(node)) {
+                const target = latest.get(node.source);
+                if (target)
+                    targets.set(node, target);
+            }
+            else if (node.anchor)
+                latest.set(node.anchor, node);
+        }
+    });
+    return targets;
+}
 /** Parses one compose file; a YAML error is reported at its own line and column. */
 function parseYamlTree(text, file) {
     const lines = new dist/* LineCounter */.HN();
@@ -731,7 +750,7 @@ function parseYamlTree(text, file) {
         const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
         throw new ComposeFileError(`YAML syntax error in ${file}:${start.line}:${start.col}: ${message}`, { file, line: start.line, column: start.col });
     }
-    const context = { doc, lines, file };
+    const context = { lines, file, targets: aliasTargets(doc) };
     const root = doc.contents === null ? emptyMap({ file, line: 1, column: 1 }) : convert(doc.contents, context);
     if (root.kind !== 'map')
         throw new ComposeFileError(`${file} is not a mapping at the top level`, root.at);
@@ -767,7 +786,7 @@ function convert(node, context) {
     throw new ComposeFileError(`unsupported YAML node in ${context.file}:${at.line}`, at);
 }
 function anchored(alias, at, context) {
-    const target = alias.resolve(context.doc);
+    const target = context.targets.get(alias);
     if (!target)
         throw new ComposeFileError(`unknown anchor *${alias.source} in ${context.file}:${at.line}`, at);
     return target;
@@ -2496,18 +2515,20 @@ class Prober {
     }
     async probeFrom(container, target) {
         const known = this.toolOf.get(container.id);
-        const tools = known === undefined ? PROBE_TOOLS : known === null ? [] : [known];
-        for (const tool of tools) {
-            const result = await this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000);
-            if (toolMissing(result))
-                continue;
-            this.toolOf.set(container.id, tool);
-            const output = `${result.stdout}\n${result.stderr}`.trim();
-            const roundTrip = tool.roundTrip.exec(output);
-            return { from: container.name, tool: tool.name, answered: result.exitCode === 0, roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined, output };
-        }
-        this.toolOf.set(container.id, null);
-        return undefined;
+        if (known === null)
+            return undefined;
+        // The first time, every tool is tried at once (a miss costs a whole exec);
+        // the preferred one of those present answers.
+        const tools = known ? [known] : PROBE_TOOLS;
+        const results = await Promise.all(tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000)));
+        const found = results.findIndex((result) => !toolMissing(result));
+        this.toolOf.set(container.id, found < 0 ? null : tools[found]);
+        if (found < 0)
+            return undefined;
+        const tool = tools[found];
+        const output = `${results[found].stdout}\n${results[found].stderr}`.trim();
+        const roundTrip = tool.roundTrip.exec(output);
+        return { from: container.name, tool: tool.name, answered: results[found].exitCode === 0, roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined, output };
     }
 }
 
@@ -2519,26 +2540,33 @@ class Prober {
 
 /** How often a missing route is looked for again during the grace period. */
 const ROUTE_RETRY_MS = 250;
-async function checkTunnel(docker, inputs) {
-    const namespaces = [];
-    const { vpn, settings } = inputs;
+/** The vpn container routes the management subnets (or, when none are given,
+ * some subnet) over tun/tap, within the grace period. */
+async function checkVpnTunnel(docker, vpn, settings) {
     const routeDeadline = Date.now() + settings.routeTimeoutSec * 1000;
-    const vpnTunnel = await timed('tunnel', settings.vpnService, vpn, async () => {
+    let snapshot;
+    const check = await timed('tunnel', settings.vpnService, vpn, async () => {
         const result = await waitForVpnRoutes(docker, vpn, settings.managementSubnets, routeDeadline);
-        namespaces.push(result.snapshot);
+        snapshot = result.snapshot;
         return result;
     });
-    const vpnSnapshot = namespaces[0];
-    const subnets = settings.managementSubnets.length ? settings.managementSubnets : tunnelSubnets(vpnSnapshot.routes).map(src_settings/* parseSubnet */.Fg);
+    const routes = snapshot.routes;
+    const subnets = settings.managementSubnets.length ? settings.managementSubnets : tunnelSubnets(routes).map(src_settings/* parseSubnet */.Fg);
+    return { check, snapshot: snapshot, subnets, routeDeadline };
+}
+/** Every container of every tunnel service, all at once. */
+async function checkTunnelServices(docker, vpn, workers, settings) {
+    const namespaces = [vpn.snapshot];
     const prober = new Prober(docker);
-    const perWorker = await Promise.all([...inputs.workers].flatMap(([service, containers]) => containers.length === 0
+    const perWorker = await Promise.all([...workers].flatMap(([service, containers]) => containers.length === 0
         ? [Promise.resolve([missingService(service)])]
         : containers.map(async (worker) => {
             const snapshot = await readNamespace(docker, worker);
             namespaces.push(snapshot);
-            return checkWorker(docker, prober, { service, snapshot, vpnSnapshot, subnets, targets: settings.probeTargets, routeDeadline });
+            const context = { service, snapshot, vpnSnapshot: vpn.snapshot, subnets: vpn.subnets, targets: settings.probeTargets, routeDeadline: vpn.routeDeadline };
+            return checkWorker(docker, prober, context);
         })));
-    return { checks: [vpnTunnel, ...perWorker.flat()], subnets: subnets.map((subnet) => subnet.cidr), namespaces };
+    return { checks: [vpn.check, ...perWorker.flat()], subnets: vpn.subnets.map((subnet) => subnet.cidr), namespaces };
 }
 async function waitForVpnRoutes(docker, vpn, wanted, deadline) {
     for (;;) {
@@ -2782,6 +2810,8 @@ class Run {
     subnets = [];
     diagnostics;
     composeOutput = '';
+    /** The vpn side of the tunnel check, started the moment the vpn is healthy. */
+    vpnTunnel;
     constructor(settings, model, target, log) {
         this.settings = settings;
         this.model = model;
@@ -2834,6 +2864,12 @@ class Run {
         const health = await this.waitHealthy(docker, events, upStarted, stopWait.signal);
         if (health.state === 'failed' && health.reason !== 'aborted')
             stopUp.abort();
+        // While Compose still starts the workers, the vpn's routes can be read.
+        if (health.state === 'healthy') {
+            this.vpnTunnel = checkVpnTunnel(docker, health.container, this.settings);
+            // Not awaited when `up` fails after all; a rejection then must not crash the run.
+            this.vpnTunnel.catch(() => undefined);
+        }
         const upResult = await up;
         if (upResult.exitCode !== 0 && !stopUp.signal.aborted) {
             const vpn = (await docker.projectContainers(this.target.projectName)).find((c) => c.service === this.settings.vpnService);
@@ -2861,14 +2897,14 @@ class Run {
         return outcome;
     }
     async verifyTunnel(docker, vpn) {
-        const containers = await docker.projectContainers(this.target.projectName);
+        const [containers, vpnTunnel] = await Promise.all([docker.projectContainers(this.target.projectName), this.vpnTunnel ?? checkVpnTunnel(docker, vpn, this.settings)]);
         const workers = new Map(this.settings.tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)]));
-        const report = await checkTunnel(docker, { vpn, workers, settings: this.settings });
+        const [report, diagnostics] = await Promise.all([checkTunnelServices(docker, vpnTunnel, workers, this.settings), this.collectDiagnostics(docker, containers)]);
         this.subnets = report.subnets;
         for (const check of report.checks)
             this.record(this.locate(check));
         this.mark('tunnel checks done');
-        this.diagnostics = { ...(await this.collectDiagnostics(docker)), routeTables: routeTables(report.namespaces) };
+        this.diagnostics = { ...diagnostics, routeTables: routeTables(report.namespaces) };
     }
     /** Points a failed live check at the compose lines that explain it. */
     locate(check) {
@@ -2882,8 +2918,8 @@ class Run {
                 : undefined;
         return { ...check, location };
     }
-    async collectDiagnostics(docker) {
-        const containers = await docker.projectContainers(this.target.projectName);
+    async collectDiagnostics(docker, known) {
+        const containers = known ?? (await docker.projectContainers(this.target.projectName));
         const vpn = containers.find((c) => c.service === this.settings.vpnService);
         const [logTail, ps] = await Promise.all([
             vpn ? docker.logsTail(vpn.id, LOG_TAIL_LINES) : Promise.resolve(''),
@@ -6975,7 +7011,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 

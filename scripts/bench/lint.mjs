@@ -1,7 +1,7 @@
 // The action's process as a runner starts it (`node dist/index.js` with INPUT_*
 // variables and the GITHUB_* files), in lint mode: no Docker involved, so its
 // wall time is the action's own start-up and compose-model work.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseFileCommands, ROOT } from '../run-action.mjs'
@@ -16,6 +16,11 @@ export function stepEnv(inputs) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_WORKSPACE: ROOT, RUNNER_TEMP: dir, ...files }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   return env
+}
+
+/** Removes the step's files (its RUNNER_TEMP holds them and the report). */
+export function disposeStep(env) {
+  rmSync(env.RUNNER_TEMP, { recursive: true, force: true })
 }
 
 /** Empties the step files, as a runner gives each step fresh ones. */

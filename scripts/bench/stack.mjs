@@ -2,7 +2,8 @@
 // the same stack, the engine's own health event next to the moment the action
 // acted on it, and a registry that tears every project down whatever happens.
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ROOT, runAction } from '../run-action.mjs'
 import { run } from './proc.mjs'
@@ -151,6 +152,9 @@ export async function actionRun(name) {
     const wallMs = performance.now() - started
     const engineMs = await watcher.firstHealthy()
     const { report } = result
+    // runAction leaves its step files and the report in the temp dir; they are read by now.
+    rmSync(dirname(result.summaryPath), { recursive: true, force: true })
+    if (result.main.outputs.get('report')) rmSync(result.main.outputs.get('report'), { force: true })
     const passed = result.main.exitCode === 0 && result.post.exitCode === 0 && report?.result === 'passed'
     if (!passed) {
       const why = report ? `result ${report.result}` : `main exit ${result.main.exitCode}: ${result.main.stdout.split('\n').filter((l) => l.startsWith('::error')).join(' ')}`
