@@ -6,7 +6,7 @@ import type { Docker } from './docker.js'
 import type { CheckResult, Verdict } from './findings.js'
 import { joinedContainerId, type Container } from './inspect.js'
 import { readCounters, readNamespace, type NamespaceSnapshot } from './namespace.js'
-import { PROBE_WAIT_SEC, Prober } from './probe.js'
+import { PROBE_WAIT_SEC, Prober, type ProbeAnswer } from './probe.js'
 import { formatRoute, isTunnelInterface, routeFor, tunnelRouteCovering, tunnelSubnets } from './routes.js'
 import { parseSubnet, type Settings, type Subnet } from './settings.js'
 
@@ -51,6 +51,7 @@ export async function checkVpnTunnel(docker: Docker, vpn: Container, settings: T
 export async function checkTunnelServices(docker: Docker, vpn: VpnTunnel, workers: Map<string, Container[]>, settings: TunnelSettings): Promise<TunnelReport> {
   const namespaces = [vpn.snapshot]
   const prober = new Prober(docker)
+  const probes = new Map<string, Promise<ReachProbe>>()
   const perWorker = await Promise.all(
     [...workers].flatMap(([service, containers]) =>
       containers.length === 0
@@ -58,7 +59,7 @@ export async function checkTunnelServices(docker: Docker, vpn: VpnTunnel, worker
         : containers.map(async (worker) => {
             const snapshot = await readNamespace(docker, worker)
             namespaces.push(snapshot)
-            const context = { service, snapshot, vpnSnapshot: vpn.snapshot, subnets: vpn.subnets, targets: settings.probeTargets, routeDeadline: vpn.routeDeadline }
+            const context = { service, snapshot, vpnSnapshot: vpn.snapshot, subnets: vpn.subnets, targets: settings.probeTargets, routeDeadline: vpn.routeDeadline, probes }
             return checkWorker(docker, prober, context)
           })
     )
@@ -95,6 +96,8 @@ function vpnRouteOutcome(snapshot: NamespaceSnapshot, complete: boolean, found: 
 }
 
 interface WorkerContext {
+  /** Probes under way or done, by namespace and target, shared by the workers. */
+  probes: Map<string, Promise<ReachProbe>>
   service: string
   snapshot: NamespaceSnapshot
   vpnSnapshot: NamespaceSnapshot
@@ -119,9 +122,17 @@ async function checkWorker(docker: Docker, prober: Prober, context: WorkerContex
     context.snapshot = snapshot
     return judgeRoutes(snapshot, context.subnets)
   })
-  const candidates = shared ? [worker, vpnSnapshot.container] : [worker]
+  // In a namespace proven shared, the vpn container (whose image has the
+  // tools a VPN needs) probes for all its members, once per target.
+  const candidates = shared ? [vpnSnapshot.container, worker] : [worker]
   const reach = await Promise.all(
-    context.targets.map((target) => timed('reach', service, worker, () => probeTarget(docker, prober, context, candidates, target)))
+    context.targets.map((target) =>
+      timed('reach', service, worker, async () => {
+        const key = shared ? `${vpnSnapshot.id}|${target}` : `${worker.id}|${target}`
+        if (!context.probes.has(key)) context.probes.set(key, probeNamespace(docker, prober, context, candidates, target))
+        return judgeReach(context.snapshot, target, await context.probes.get(key)!)
+      })
+    )
   )
   return [namespace, route, ...reach]
 }
@@ -184,30 +195,43 @@ export function judgeRoutes(snapshot: NamespaceSnapshot, subnets: Subnet[]): Out
   }
 }
 
-async function probeTarget(docker: Docker, prober: Prober, context: WorkerContext, candidates: Container[], target: string): Promise<Outcome> {
-  const { snapshot } = context
-  const route = routeFor(snapshot.routes, target)
+interface ReachProbe {
+  answer?: ProbeAnswer
+  /** Packets the tunnel interface sent while probing: proof of the path taken. */
+  tunnelPacketsSent?: number
+}
+
+/** Probes a target from a namespace, asking again within the grace period: a
+ * device (re)connects to the VPN a moment after the server is up. */
+async function probeNamespace(docker: Docker, prober: Prober, context: WorkerContext, candidates: Container[], target: string): Promise<ReachProbe> {
+  const route = routeFor(context.snapshot.routes, target)
   const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
-  const before = route ? snapshot.counters.get(route.iface) : undefined
+  const before = route ? context.snapshot.counters.get(route.iface) : undefined
   let answer = await prober.probe(candidates, target)
-  // A device (re)connects to the VPN a moment after the server is up: within
-  // the grace period, an unanswered probe through the tunnel is asked again.
   while (answer && !answer.answered && viaTunnel && Date.now() < context.routeDeadline) {
     await delay(ROUTE_RETRY_MS)
     answer = await prober.probe(candidates, target)
   }
+  if (!answer || !route || !before) return { answer }
+  const after = (await readCounters(docker, candidates[0])).get(route.iface)
+  return { answer, tunnelPacketsSent: after ? after.txPackets - before.txPackets : undefined }
+}
+
+/** Pure: did the target answer, and through the tunnel? */
+export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: ReachProbe): Outcome {
+  const route = routeFor(snapshot.routes, target)
+  const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
   const evidence: Outcome['evidence'] = { target, route: route ? formatRoute(route) : 'none' }
+  const { answer } = probe
   if (!answer && !viaTunnel) {
     return { verdict: 'failed', summary: `${target} is unreachable from here: no route over the tunnel leads to it (route: ${evidence.route}).`, evidence, fix: 'See the namespace and route checks.' }
   }
   if (!answer) {
     return { verdict: 'failed', summary: `cannot probe ${target}: no container in this namespace has ping, fping or python3`, evidence, fix: 'Add one of them to the image, or probe from the vpn service.' }
   }
-  Object.assign(evidence, { probed_from: answer.from, tool: answer.tool }, answer.roundTripMs !== undefined ? { round_trip_ms: answer.roundTripMs } : {})
-  if (route && before) {
-    const after = (await readCounters(docker, snapshot.container)).get(route.iface)
-    if (after) evidence[`${route.iface}_tx_packets_sent`] = after.txPackets - before.txPackets
-  }
+  Object.assign(evidence, { probed_from: answer.from, tool: answer.tool })
+  if (answer.roundTripMs !== undefined) evidence.round_trip_ms = answer.roundTripMs
+  if (route && probe.tunnelPacketsSent !== undefined) evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent
   const verdict: Verdict = answer.answered && viaTunnel ? 'passed' : 'failed'
   if (verdict === 'passed') return { verdict, summary: `${target} answered in ${answer.roundTripMs ?? '?'} ms via ${formatRoute(route!)}`, evidence }
   if (answer.answered) return { verdict, summary: `${target} answered, but not through the tunnel (route: ${evidence.route}).`, evidence, fix: 'Route the management subnet over the tunnel.' }

@@ -47,6 +47,9 @@ interface Context {
   file: string
   /** What each alias points at, found in one pass over the document. */
   targets: Map<Alias, YamlNode>
+  /** Anchored nodes already converted: trees are never changed in place, so
+   * every alias of an anchor can share one conversion. */
+  converted: Map<YamlNode, TreeNode>
 }
 
 /** `Alias.resolve()` walks the whole document for every alias, which makes a
@@ -76,7 +79,7 @@ export function parseYamlTree(text: string, file: string): MapNode {
     const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
     throw new ComposeFileError(`YAML syntax error in ${file}:${start.line}:${start.col}: ${message}`, { file, line: start.line, column: start.col })
   }
-  const context: Context = { lines, file, targets: aliasTargets(doc) }
+  const context: Context = { lines, file, targets: aliasTargets(doc), converted: new Map() }
   const root = doc.contents === null ? emptyMap({ file, line: 1, column: 1 }) : convert(doc.contents as YamlNode, context)
   if (root.kind !== 'map') throw new ComposeFileError(`${file} is not a mapping at the top level`, root.at)
   return root
@@ -101,7 +104,7 @@ function tagOf(node: YamlNode): NodeBase['tag'] {
 
 function convert(node: YamlNode, context: Context): TreeNode {
   const at = locate(node, context)
-  if (isAlias(node)) return withVia(convert(anchored(node, at, context), context), `alias \`*${node.source}\` (${basename(context.file)}:${at.line})`)
+  if (isAlias(node)) return withVia(anchored(node, at, context), `alias \`*${node.source}\` (${basename(context.file)}:${at.line})`)
   const tag = tagOf(node)
   if (isScalar(node)) return { kind: 'scalar', value: scalarValue(node.value), at, tag }
   if (isSeq(node)) return { kind: 'seq', items: node.items.map((item) => convert(item as YamlNode, context)), at, tag }
@@ -109,10 +112,16 @@ function convert(node: YamlNode, context: Context): TreeNode {
   throw new ComposeFileError(`unsupported YAML node in ${context.file}:${at.line}`, at)
 }
 
-function anchored(alias: Alias, at: SourceLocation, context: Context): YamlNode {
+/** The converted node an alias points at. */
+function anchored(alias: Alias, at: SourceLocation, context: Context): TreeNode {
   const target = context.targets.get(alias)
   if (!target) throw new ComposeFileError(`unknown anchor *${alias.source} in ${context.file}:${at.line}`, at)
-  return target
+  let tree = context.converted.get(target)
+  if (!tree) {
+    tree = convert(target, context)
+    context.converted.set(target, tree)
+  }
+  return tree
 }
 
 function scalarValue(value: unknown): ScalarValue {
@@ -144,7 +153,7 @@ function mergeSources(value: YamlNode | null, keyAt: SourceLocation, context: Co
     const name = isAlias(source) ? ` *${source.source}` : ''
     const via = `merge key \`<<:${name}\` (${basename(context.file)}:${keyAt.line})`
     // The merge key names the alias already; do not mark the values as aliased too.
-    const node = convert(isAlias(source) ? anchored(source, keyAt, context) : source, context)
+    const node = isAlias(source) ? anchored(source, keyAt, context) : convert(source, context)
     if (node.kind !== 'map') throw new ComposeFileError(`merge key in ${context.file}:${keyAt.line} must refer to a mapping`, keyAt)
     return [...node.entries].map(([key, entry]): [string, TreeNode] => [key, withVia(entry, via)])
   })

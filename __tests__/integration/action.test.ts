@@ -54,8 +54,8 @@ describe('full mode on a stack it has never seen', () => {
     for (const service of ['jobs', 'monitor']) {
       const reach = check(run, 'reach', service)[0]
       expect(reach).toMatchObject({ verdict: 'passed', evidence: { route: '10.77.0.0/24 dev tun0' } })
-      // The worker image has no probe tool, so the probe ran in the vpn
-      // container, which the namespace check proved to be the same namespace.
+      // The worker image has no probe tool; the probe ran in the vpn container,
+      // which the namespace check proved to be in the same namespace.
       expect(reach.evidence.probed_from).toContain('vpn-gw')
     }
     expect(run.main.exitCode).toBe(0)

@@ -3,7 +3,7 @@ import type { NamespaceSnapshot } from '../../src/namespace.js'
 import { splitProcTables } from '../../src/namespace.js'
 import { parseInterfaceCounters, parseIpv4Routes } from '../../src/routes.js'
 import { parseSubnet } from '../../src/settings.js'
-import { judgeNamespace, judgeRoutes } from '../../src/tunnel.js'
+import { judgeNamespace, judgeReach, judgeRoutes } from '../../src/tunnel.js'
 import { container, type RawOptions } from '../helpers/containers.js'
 import { DEV, ROUTE_SUBNET } from '../helpers/proc.js'
 
@@ -64,5 +64,26 @@ describe('splitProcTables', () => {
     expect(parseIpv4Routes(tables.ipv4)).toHaveLength(3)
     expect(tables.ipv6.trim()).toBe(v6)
     expect(parseInterfaceCounters(tables.dev).get('tun0')?.txPackets).toBe(17)
+  })
+})
+
+describe('judgeReach', () => {
+  const answer = { from: 'demo-openvpn-1', tool: 'ping', answered: true, roundTripMs: 0.4, output: '' }
+
+  it('passes an answer through the tunnel, with the packets tun0 sent as evidence', () => {
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer, tunnelPacketsSent: 1 })).toMatchObject({
+      verdict: 'passed',
+      summary: '10.8.0.10 answered in 0.4 ms via 10.8.0.0/24 dev tun0',
+      evidence: { probed_from: 'demo-openvpn-1', tool: 'ping', round_trip_ms: 0.4, tun0_tx_packets_sent: 1 }
+    })
+  })
+
+  it('fails an answer that did not come through the tunnel', () => {
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '172.18.0.9', { answer }).summary).toBe('172.18.0.9 answered, but not through the tunnel (route: 172.18.0.0/16 dev eth0).')
+  })
+
+  it('fails a silent device, and a namespace with no route to it', () => {
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer: { ...answer, answered: false } }).summary).toContain('did not answer within 2 s')
+    expect(judgeReach(snapshot(celery, 'net:[99]', 'Iface\tDestination'), '10.8.0.10', {}).summary).toContain('no route over the tunnel leads to it')
   })
 })

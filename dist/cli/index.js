@@ -750,7 +750,7 @@ function parseYamlTree(text, file) {
         const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
         throw new ComposeFileError(`YAML syntax error in ${file}:${start.line}:${start.col}: ${message}`, { file, line: start.line, column: start.col });
     }
-    const context = { lines, file, targets: aliasTargets(doc) };
+    const context = { lines, file, targets: aliasTargets(doc), converted: new Map() };
     const root = doc.contents === null ? emptyMap({ file, line: 1, column: 1 }) : convert(doc.contents, context);
     if (root.kind !== 'map')
         throw new ComposeFileError(`${file} is not a mapping at the top level`, root.at);
@@ -775,7 +775,7 @@ function tagOf(node) {
 function convert(node, context) {
     const at = locate(node, context);
     if ((0,dist/* isAlias */.Vj)(node))
-        return withVia(convert(anchored(node, at, context), context), `alias \`*${node.source}\` (${(0,external_node_path_.basename)(context.file)}:${at.line})`);
+        return withVia(anchored(node, at, context), `alias \`*${node.source}\` (${(0,external_node_path_.basename)(context.file)}:${at.line})`);
     const tag = tagOf(node);
     if ((0,dist/* isScalar */.jn)(node))
         return { kind: 'scalar', value: scalarValue(node.value), at, tag };
@@ -785,11 +785,17 @@ function convert(node, context) {
         return { kind: 'map', entries: convertEntries(node.items, context), at, tag };
     throw new ComposeFileError(`unsupported YAML node in ${context.file}:${at.line}`, at);
 }
+/** The converted node an alias points at. */
 function anchored(alias, at, context) {
     const target = context.targets.get(alias);
     if (!target)
         throw new ComposeFileError(`unknown anchor *${alias.source} in ${context.file}:${at.line}`, at);
-    return target;
+    let tree = context.converted.get(target);
+    if (!tree) {
+        tree = convert(target, context);
+        context.converted.set(target, tree);
+    }
+    return tree;
 }
 function scalarValue(value) {
     if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
@@ -822,7 +828,7 @@ function mergeSources(value, keyAt, context) {
         const name = (0,dist/* isAlias */.Vj)(source) ? ` *${source.source}` : '';
         const via = `merge key \`<<:${name}\` (${(0,external_node_path_.basename)(context.file)}:${keyAt.line})`;
         // The merge key names the alias already; do not mark the values as aliased too.
-        const node = convert((0,dist/* isAlias */.Vj)(source) ? anchored(source, keyAt, context) : source, context);
+        const node = (0,dist/* isAlias */.Vj)(source) ? anchored(source, keyAt, context) : convert(source, context);
         if (node.kind !== 'map')
             throw new ComposeFileError(`merge key in ${context.file}:${keyAt.line} must refer to a mapping`, keyAt);
         return [...node.entries].map(([key, entry]) => [key, withVia(entry, via)]);
@@ -2558,12 +2564,13 @@ async function checkVpnTunnel(docker, vpn, settings) {
 async function checkTunnelServices(docker, vpn, workers, settings) {
     const namespaces = [vpn.snapshot];
     const prober = new Prober(docker);
+    const probes = new Map();
     const perWorker = await Promise.all([...workers].flatMap(([service, containers]) => containers.length === 0
         ? [Promise.resolve([missingService(service)])]
         : containers.map(async (worker) => {
             const snapshot = await readNamespace(docker, worker);
             namespaces.push(snapshot);
-            const context = { service, snapshot, vpnSnapshot: vpn.snapshot, subnets: vpn.subnets, targets: settings.probeTargets, routeDeadline: vpn.routeDeadline };
+            const context = { service, snapshot, vpnSnapshot: vpn.snapshot, subnets: vpn.subnets, targets: settings.probeTargets, routeDeadline: vpn.routeDeadline, probes };
             return checkWorker(docker, prober, context);
         })));
     return { checks: [vpn.check, ...perWorker.flat()], subnets: vpn.subnets.map((subnet) => subnet.cidr), namespaces };
@@ -2612,8 +2619,15 @@ async function checkWorker(docker, prober, context) {
         context.snapshot = snapshot;
         return judgeRoutes(snapshot, context.subnets);
     });
-    const candidates = shared ? [worker, vpnSnapshot.container] : [worker];
-    const reach = await Promise.all(context.targets.map((target) => timed('reach', service, worker, () => probeTarget(docker, prober, context, candidates, target))));
+    // In a namespace proven shared, the vpn container (whose image has the
+    // tools a VPN needs) probes for all its members, once per target.
+    const candidates = shared ? [vpnSnapshot.container, worker] : [worker];
+    const reach = await Promise.all(context.targets.map((target) => timed('reach', service, worker, async () => {
+        const key = shared ? `${vpnSnapshot.id}|${target}` : `${worker.id}|${target}`;
+        if (!context.probes.has(key))
+            context.probes.set(key, probeNamespace(docker, prober, context, candidates, target));
+        return judgeReach(context.snapshot, target, await context.probes.get(key));
+    })));
     return [namespace, route, ...reach];
 }
 /** Pure: does the worker share the vpn container's current namespace? */
@@ -2675,31 +2689,39 @@ function judgeRoutes(snapshot, subnets) {
         fix: 'The service must share the vpn service namespace after the tunnel is up; see the namespace check.'
     };
 }
-async function probeTarget(docker, prober, context, candidates, target) {
-    const { snapshot } = context;
-    const route = routeFor(snapshot.routes, target);
+/** Probes a target from a namespace, asking again within the grace period: a
+ * device (re)connects to the VPN a moment after the server is up. */
+async function probeNamespace(docker, prober, context, candidates, target) {
+    const route = routeFor(context.snapshot.routes, target);
     const viaTunnel = route !== undefined && isTunnelInterface(route.iface);
-    const before = route ? snapshot.counters.get(route.iface) : undefined;
+    const before = route ? context.snapshot.counters.get(route.iface) : undefined;
     let answer = await prober.probe(candidates, target);
-    // A device (re)connects to the VPN a moment after the server is up: within
-    // the grace period, an unanswered probe through the tunnel is asked again.
     while (answer && !answer.answered && viaTunnel && Date.now() < context.routeDeadline) {
         await delay(ROUTE_RETRY_MS);
         answer = await prober.probe(candidates, target);
     }
+    if (!answer || !route || !before)
+        return { answer };
+    const after = (await readCounters(docker, candidates[0])).get(route.iface);
+    return { answer, tunnelPacketsSent: after ? after.txPackets - before.txPackets : undefined };
+}
+/** Pure: did the target answer, and through the tunnel? */
+function judgeReach(snapshot, target, probe) {
+    const route = routeFor(snapshot.routes, target);
+    const viaTunnel = route !== undefined && isTunnelInterface(route.iface);
     const evidence = { target, route: route ? formatRoute(route) : 'none' };
+    const { answer } = probe;
     if (!answer && !viaTunnel) {
         return { verdict: 'failed', summary: `${target} is unreachable from here: no route over the tunnel leads to it (route: ${evidence.route}).`, evidence, fix: 'See the namespace and route checks.' };
     }
     if (!answer) {
         return { verdict: 'failed', summary: `cannot probe ${target}: no container in this namespace has ping, fping or python3`, evidence, fix: 'Add one of them to the image, or probe from the vpn service.' };
     }
-    Object.assign(evidence, { probed_from: answer.from, tool: answer.tool }, answer.roundTripMs !== undefined ? { round_trip_ms: answer.roundTripMs } : {});
-    if (route && before) {
-        const after = (await readCounters(docker, snapshot.container)).get(route.iface);
-        if (after)
-            evidence[`${route.iface}_tx_packets_sent`] = after.txPackets - before.txPackets;
-    }
+    Object.assign(evidence, { probed_from: answer.from, tool: answer.tool });
+    if (answer.roundTripMs !== undefined)
+        evidence.round_trip_ms = answer.roundTripMs;
+    if (route && probe.tunnelPacketsSent !== undefined)
+        evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent;
     const verdict = answer.answered && viaTunnel ? 'passed' : 'failed';
     if (verdict === 'passed')
         return { verdict, summary: `${target} answered in ${answer.roundTripMs ?? '?'} ms via ${formatRoute(route)}`, evidence };
