@@ -19,7 +19,7 @@ label() { docker image inspect -f '{{index .Config.Labels "otc.inputs"}}' "$1" 2
 # Base image. Its inputs are the debootstrap arguments (the mirror is not one:
 # any mirror gives the same packages).
 base=otc-debian:bookworm
-include=openvpn,iproute2,iputils-ping,procps,openssl
+include=openvpn,iproute2,iputils-ping,procps,openssl,python3-minimal
 base_hash=$(echo "bookworm minbase $include v1" | sha256sum | cut -c1-16)
 if [ "$(label "$base")" != "$base_hash" ]; then
   tarball=$cache/debian-bookworm-$base_hash.tar

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { ROOT } from '../../scripts/run-action.mjs'
+import { ProcessRunner } from '../../src/command.js'
+import { Docker } from '../../src/docker.js'
+import { Prober } from '../../src/probe.js'
 import { validateReport } from '../helpers/report-schema.js'
 import { composeDown, composeUp, docker, leftovers, runAction, STACKS, uniqueProject, type ActionRun } from './harness.js'
 
@@ -95,6 +98,18 @@ describe('route flaps', () => {
       docker('exec', vpn, 'ip', 'route', 'add', '10.8.0.0/24', 'dev', 'tun0')
     }
   }, 2 * MINUTES)
+})
+
+describe('probing without ping, as a non-root user', () => {
+  it('uses python3 and an unprivileged ICMP socket, and tells a silent address apart', async () => {
+    const docker = await Docker.connect(new ProcessRunner())
+    const worker = (await docker.projectContainers(healthy)).find((c) => c.service === 'celery')!
+    const answer = await new Prober(docker).probe([worker], '10.8.0.10')
+    expect(answer).toMatchObject({ from: worker.name, tool: 'python3', answered: true })
+    expect(answer!.roundTripMs).toBeGreaterThan(0)
+    // An address in the subnet that no device holds.
+    expect(await new Prober(docker).probe([worker], '10.8.0.99')).toMatchObject({ tool: 'python3', answered: false })
+  }, MINUTES)
 })
 
 describe('the CLI on a broken stack', () => {
