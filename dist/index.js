@@ -31127,6 +31127,7 @@ async function main(environment = process.env) {
         core.saveState(state/* STATE */.c.teardown, settings.teardown);
         armWatchdog(settings, (message) => core.setFailed(message));
         const runner = new command/* ProcessRunner */.S((line) => core.debug(line));
+        stopOnCancel(runner);
         const report = await execute(settings, runner, actionLog, environment, (target, compose) => {
             // Saved before anything starts, so that the post step cleans up even
             // when this step fails, times out or is cancelled.
@@ -31138,6 +31139,18 @@ async function main(environment = process.env) {
     }
     catch (error) {
         failClearly(error);
+    }
+}
+/** The runner cancels a step with SIGINT, then SIGTERM: stop what runs (a
+ * half-done `up` must not go on creating containers) and leave the cleaning
+ * to the post step, which the runner still runs. */
+function stopOnCancel(runner) {
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+        process.once(signal, () => {
+            runner.stopAll();
+            core.setFailed(`Cancelled (${signal}); the post step tears the project down.`);
+            process.exit(code);
+        });
     }
 }
 async function publish(report, environment) {
@@ -31205,8 +31218,16 @@ const MAX_CAPTURE_BYTES = 8 * 1024 * 1024;
 const KILL_GRACE_MS = 3000;
 class ProcessRunner {
     log;
+    /** Stoppers of the commands still running, for stopAll(). */
+    running = new Set();
     constructor(log = () => { }) {
         this.log = log;
+    }
+    /** Stops every command still running (on cancellation): they run in
+     * process groups of their own, so a signal to this process misses them. */
+    stopAll() {
+        for (const stop of this.running)
+            stop();
     }
     run(argv, options) {
         this.log(`$ ${argv.map(quoteForDisplay).join(' ')}`);
@@ -31221,6 +31242,7 @@ class ProcessRunner {
                 setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
             };
             const timer = setTimeout(stopGroup, options.timeoutMs);
+            this.running.add(stopGroup);
             options.signal?.addEventListener('abort', stopGroup, { once: true });
             for (const stream of ['stdout', 'stderr']) {
                 const source = child[stream];
@@ -31235,6 +31257,7 @@ class ProcessRunner {
             }
             const finish = (exitCode, error = '') => {
                 clearTimeout(timer);
+                this.running.delete(stopGroup);
                 options.signal?.removeEventListener('abort', stopGroup);
                 resolve({ argv, exitCode, stdout: output.stdout, stderr: output.stderr + error, killed, durationMs: Date.now() - started });
             };

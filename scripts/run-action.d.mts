@@ -16,4 +16,7 @@ export interface ActionRun {
   summaryPath: string
 }
 export function parseFileCommands(text: string): Map<string, string>
-export function runAction(inputs: Record<string, string>, options?: { workspace?: string; env?: Record<string, string>; post?: boolean; echo?: boolean }): ActionRun
+export function runAction(
+  inputs: Record<string, string>,
+  options?: { workspace?: string; env?: Record<string, string>; post?: boolean; echo?: boolean; cancelMainAfterMs?: number }
+): ActionRun

@@ -31,7 +31,7 @@ export function parseFileCommands(text) {
   return values
 }
 
-function step(inputs, extraEnv, files, workspace, echo) {
+function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -47,7 +47,12 @@ function step(inputs, extraEnv, files, workspace, echo) {
   writeFileSync(files.summary, '')
   writeFileSync(files.state, '')
   const started = Date.now()
-  const result = spawnSync(process.execPath, [join(ROOT, 'dist/index.js')], { env, encoding: 'utf8', timeout: 20 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
+  // A cancelled step gets SIGTERM, as the runner sends it on cancellation.
+  // GNU timeout sends it, because spawnSync stops reading output once its own
+  // time limit fires, and what the step says when cancelled must be seen.
+  const node = [process.execPath, join(ROOT, 'dist/index.js')]
+  const argv = cancelAfterMs ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...node] : node
+  const result = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8', timeout: 20 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
   if (echo) process.stdout.write(result.stdout + result.stderr)
   return {
     exitCode: result.status ?? -1,
@@ -65,7 +70,7 @@ export function runAction(inputs, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'otc-run-'))
   const files = (name) => ({ output: join(dir, `${name}-output`), state: join(dir, `${name}-state`), summary: join(dir, `${name}-summary.md`) })
   const workspace = options.workspace ?? process.cwd()
-  const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo)
+  const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
   const stateEnv = Object.fromEntries([...main.state].map(([name, value]) => [`STATE_${name}`, value]))
   const post = options.post === false ? undefined : step(inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
   const reportPath = main.outputs.get('report')

@@ -25,6 +25,7 @@ export async function main(environment: NodeJS.ProcessEnv = process.env): Promis
     core.saveState(STATE.teardown, settings.teardown)
     armWatchdog(settings, (message) => core.setFailed(message))
     const runner = new ProcessRunner((line) => core.debug(line))
+    stopOnCancel(runner)
     const report = await execute(settings, runner, actionLog, environment, (target, compose) => {
       // Saved before anything starts, so that the post step cleans up even
       // when this step fails, times out or is cancelled.
@@ -35,6 +36,19 @@ export async function main(environment: NodeJS.ProcessEnv = process.env): Promis
     await publish(report, environment)
   } catch (error) {
     failClearly(error)
+  }
+}
+
+/** The runner cancels a step with SIGINT, then SIGTERM: stop what runs (a
+ * half-done `up` must not go on creating containers) and leave the cleaning
+ * to the post step, which the runner still runs. */
+function stopOnCancel(runner: ProcessRunner): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      runner.stopAll()
+      core.setFailed(`Cancelled (${signal}); the post step tears the project down.`)
+      process.exit(code)
+    })
   }
 }
 

@@ -66,7 +66,10 @@ async function cli(argv: string[]): Promise<number> {
       const removed = await teardown(new Docker(runner, compose), target)
       log.info(`Removed ${describeResources(removed.removed)} of project ${target.projectName}.${removed.problems.map((p) => `\nwarning: ${p}`).join('')}`)
     }
-    process.once('SIGINT', () => void started?.().finally(() => process.exit(130)))
+    process.once('SIGINT', () => {
+      runner.stopAll()
+      void started?.().finally(() => process.exit(130))
+    })
   })
   if (started && shouldTearDown(settings, report.result)) await log.group('Teardown', started)
   console.log(textReport(report, process.cwd()))

@@ -33,7 +33,16 @@ const MAX_CAPTURE_BYTES = 8 * 1024 * 1024
 const KILL_GRACE_MS = 3000
 
 export class ProcessRunner implements CommandRunner {
+  /** Stoppers of the commands still running, for stopAll(). */
+  private readonly running = new Set<() => void>()
+
   constructor(private readonly log: (line: string) => void = () => {}) {}
+
+  /** Stops every command still running (on cancellation): they run in
+   * process groups of their own, so a signal to this process misses them. */
+  stopAll(): void {
+    for (const stop of this.running) stop()
+  }
 
   run(argv: string[], options: RunOptions): Promise<CommandResult> {
     this.log(`$ ${argv.map(quoteForDisplay).join(' ')}`)
@@ -48,6 +57,7 @@ export class ProcessRunner implements CommandRunner {
         setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
       }
       const timer = setTimeout(stopGroup, options.timeoutMs)
+      this.running.add(stopGroup)
       options.signal?.addEventListener('abort', stopGroup, { once: true })
       for (const stream of ['stdout', 'stderr'] as const) {
         const source = child[stream]
@@ -61,6 +71,7 @@ export class ProcessRunner implements CommandRunner {
       }
       const finish = (exitCode: number, error = ''): void => {
         clearTimeout(timer)
+        this.running.delete(stopGroup)
         options.signal?.removeEventListener('abort', stopGroup)
         resolve({ argv, exitCode, stdout: output.stdout, stderr: output.stderr + error, killed, durationMs: Date.now() - started })
       }

@@ -1,9 +1,10 @@
 // Faults against a real engine: each is detected, explained, bounded in time,
 // and leaves nothing behind.
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { annotations, leftovers, runAction, STACKS, trackProjects } from './harness.js'
+import { annotations, composeDown, leftovers, runAction, STACKS, trackProjects } from './harness.js'
 
 const MINUTES = 60_000
 const project = trackProjects()
@@ -59,5 +60,35 @@ describe('compose failure', () => {
     expect(run.main.seconds).toBeLessThan(20)
     expect(run.main.summary.split('\n').slice(0, 8).join('\n')).toContain('docker compose up failed')
     expect(leftovers(name)).toEqual([])
+  }, 3 * MINUTES)
+})
+
+describe('cancellation', () => {
+  it('stops what main started, and the post step removes everything', () => {
+    const name = project('cancel')
+    // SIGTERM 1.5 s in: main has saved its state and `up` is under way.
+    const run = runAction({ 'working-directory': 'demo', 'project-name': name, 'health-timeout': '120' }, { cancelMainAfterMs: 1500 })
+    expect(run.main.exitCode).toBe(143)
+    expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('Cancelled (SIGTERM)')])
+    expect(run.main.state.has('composeTarget')).toBe(true)
+    expect(run.post!.exitCode).toBe(0)
+    expect(run.post!.stdout).toContain(`Nothing of project ${name} is left.`)
+    // No `docker compose up` or `docker events` of the project outlives the step.
+    expect(() => execFileSync('pgrep', ['-f', name])).toThrow()
+    expect(leftovers(name)).toEqual([])
+  }, 3 * MINUTES)
+})
+
+describe('teardown policies', () => {
+  it('on-success keeps a failed project for inspection, and says how to remove it', () => {
+    const name = project('keep')
+    try {
+      const run = runAction({ 'working-directory': 'no-tunnel', 'project-name': name, preflight: 'report', 'route-timeout': '2', teardown: 'on-success' })
+      expect(run.main.outputs.get('result')).toBe('failed')
+      expect(run.post!.stdout).toContain(`Keeping project ${name} (teardown: on-success, result: failed). Remove it with: docker compose -p ${name} down -v --remove-orphans`)
+      expect(leftovers(name).length).toBeGreaterThan(0)
+    } finally {
+      composeDown(name)
+    }
   }, 3 * MINUTES)
 })

@@ -12,7 +12,7 @@ export type { ActionRun, StepRun }
 
 /** Runs main and post with the fixture stacks as the workspace; every report
  * a run writes must match the published schema. */
-export function runAction(inputs: Record<string, string>, options: { env?: Record<string, string>; post?: boolean } = {}): ActionRun {
+export function runAction(inputs: Record<string, string>, options: { env?: Record<string, string>; post?: boolean; cancelMainAfterMs?: number } = {}): ActionRun {
   const run = runActionIn(inputs, { workspace: STACKS, ...options })
   if (run.report) expect(validateReport(run.report)).toEqual([])
   return run

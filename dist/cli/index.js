@@ -572,7 +572,10 @@ async function cli(argv) {
             const removed = await (0,_teardown_js__WEBPACK_IMPORTED_MODULE_8__/* .teardown */ .zN)(new _docker_js__WEBPACK_IMPORTED_MODULE_4__/* .Docker */ .Jg(runner, compose), target);
             log.info(`Removed ${(0,_teardown_js__WEBPACK_IMPORTED_MODULE_8__/* .describeResources */ .j9)(removed.removed)} of project ${target.projectName}.${removed.problems.map((p) => `\nwarning: ${p}`).join('')}`);
         };
-        process.once('SIGINT', () => void started?.().finally(() => process.exit(130)));
+        process.once('SIGINT', () => {
+            runner.stopAll();
+            void started?.().finally(() => process.exit(130));
+        });
     });
     if (started && shouldTearDown(settings, report.result))
         await log.group('Teardown', started);
@@ -629,8 +632,16 @@ const MAX_CAPTURE_BYTES = 8 * 1024 * 1024;
 const KILL_GRACE_MS = 3000;
 class ProcessRunner {
     log;
+    /** Stoppers of the commands still running, for stopAll(). */
+    running = new Set();
     constructor(log = () => { }) {
         this.log = log;
+    }
+    /** Stops every command still running (on cancellation): they run in
+     * process groups of their own, so a signal to this process misses them. */
+    stopAll() {
+        for (const stop of this.running)
+            stop();
     }
     run(argv, options) {
         this.log(`$ ${argv.map(quoteForDisplay).join(' ')}`);
@@ -645,6 +656,7 @@ class ProcessRunner {
                 setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
             };
             const timer = setTimeout(stopGroup, options.timeoutMs);
+            this.running.add(stopGroup);
             options.signal?.addEventListener('abort', stopGroup, { once: true });
             for (const stream of ['stdout', 'stderr']) {
                 const source = child[stream];
@@ -659,6 +671,7 @@ class ProcessRunner {
             }
             const finish = (exitCode, error = '') => {
                 clearTimeout(timer);
+                this.running.delete(stopGroup);
                 options.signal?.removeEventListener('abort', stopGroup);
                 resolve({ argv, exitCode, stdout: output.stdout, stderr: output.stderr + error, killed, durationMs: Date.now() - started });
             };
