@@ -5,6 +5,7 @@ import type { CheckResult } from './findings.js'
 import type { HealthOutcome } from './health.js'
 import type { Container } from './inspect.js'
 import type { NamespaceSnapshot } from './namespace.js'
+import type { Diagnostics } from './run.js'
 
 export function healthEvidence(container: Container): CheckResult['evidence'] {
   const lastProbe = container.healthLog.at(-1)
@@ -46,4 +47,15 @@ export function composeMessage(output: string, count = 5): string {
   const progress = /^\s*(Container|Network|Volume|Image)\s+\S+\s+[A-Z][a-z]+(\s+[\d.]+s)?\s*$/
   const lines = output.split('\n').filter((line) => line.trim() && !progress.test(line))
   return lines.slice(-count).join('\n')
+}
+
+/** The vpn container's last health probes and log tail, for the log of a failed run. */
+export function vpnWords(diagnostics: Diagnostics): string {
+  const probes = diagnostics.vpnProbes.map((probe) => `  ${probe.end} exit ${probe.exitCode}${probe.output ? `: ${probe.output}` : ''}`)
+  return [
+    'Last health probes:',
+    ...(probes.length ? probes : ['  (none recorded)']),
+    'Log tail:',
+    diagnostics.vpnLogTail || '  (empty)'
+  ].join('\n')
 }

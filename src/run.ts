@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CommandRunner } from './command.js'
 import { loadComposeModel, type ComposeModel } from './compose-model.js'
-import { composeMessage, describeVpnState, healthEvidence, healthFix, routeTables } from './diagnosis.js'
+import { composeMessage, describeVpnState, healthEvidence, healthFix, routeTables, vpnWords } from './diagnosis.js'
 import { Docker, LIMITS, type ComposeTarget } from './docker.js'
 import { ProjectEvents } from './events.js'
 import type { CheckResult, Finding } from './findings.js'
@@ -297,5 +297,8 @@ export async function execute(settings: Settings, runner: CommandRunner, log: Lo
     await events.stop()
     for (const event of events.recorded) run.mark(event.action, event.service, event.receivedMs)
   }
-  return run.report()
+  const report = run.report()
+  const diagnostics = report.diagnostics
+  if (report.result === 'failed' && diagnostics) await log.group(`Diagnostics: ${settings.vpnService} in its own words`, async () => log.info(vpnWords(diagnostics)))
+  return report
 }

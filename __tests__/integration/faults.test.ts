@@ -45,6 +45,8 @@ describe('crash loop', () => {
     expect(failed.map((c: any) => c.summary).join('\n')).toMatch(/restart loop|crash loop/)
     expect(run.report!.diagnostics.vpnLogTail).toContain('CRASH=1')
     expect(run.main.summary).toContain('vpn service: log tail')
+    // The container's own words are in the step's log too.
+    expect(run.main.stdout).toMatch(/::group::Diagnostics: openvpn in its own words\n[^]*otc-vpn: CRASH=1: exiting 1/)
     expect(leftovers(name)).toEqual([])
   }, 3 * MINUTES)
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { composeMessage } from '../../src/diagnosis.js'
+import { composeMessage, vpnWords } from '../../src/diagnosis.js'
 
 describe('composeMessage', () => {
   it("keeps Compose's message and drops its progress lines", () => {
@@ -16,5 +16,13 @@ describe('composeMessage', () => {
 
   it('keeps the last lines of a long message', () => {
     expect(composeMessage('a\nb\nc\nd\ne\nf\ng', 3)).toBe('e\nf\ng')
+  })
+})
+
+describe('vpnWords', () => {
+  it('lists the probes and the log tail, and says when there are none', () => {
+    const diagnostics = { vpnProbes: [{ exitCode: 1, output: 'no tun0', end: '2026-11-28T12:00:01Z' }], vpnLogTail: 'otc-vpn: starting', routeTables: [], composePs: '', composeOutput: '' }
+    expect(vpnWords(diagnostics)).toBe('Last health probes:\n  2026-11-28T12:00:01Z exit 1: no tun0\nLog tail:\notc-vpn: starting')
+    expect(vpnWords({ ...diagnostics, vpnProbes: [], vpnLogTail: '' })).toBe('Last health probes:\n  (none recorded)\nLog tail:\n  (empty)')
   })
 })
