@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 # The integration tests run dist/ as the runner does: build it from the sources.
-npm run build --silent >/dev/null
+npm run build
 bash scripts/build-fixtures.sh
 
 results=$(mktemp)
