@@ -146,6 +146,14 @@ export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot
   if (w.status !== 'running') {
     return { verdict: 'failed', summary: `${w.name} is ${w.status} (exit code ${w.exitCode}).`, evidence, fix: `Look at \`docker logs ${w.name}\`.` }
   }
+  if (joined && joined !== v.id) {
+    return {
+      verdict: 'failed',
+      summary: `Stale namespace: ${w.name} joined container ${joined.slice(0, 12)}, which is no longer ${v.name} (${v.id.slice(0, 12)}): ${v.service} was recreated after ${w.name} started, and ${w.name} has no tunnel.`,
+      evidence,
+      fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\` (Compose recreates dependants only when it recreates ${v.service} itself).`
+    }
+  }
   if (joined !== v.id) {
     return {
       verdict: 'failed',

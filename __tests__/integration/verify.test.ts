@@ -1,6 +1,6 @@
 // verify mode against a stack that is already running, and the CLI, which
 // must give the same verdicts as the action on the same stack.
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -130,4 +130,19 @@ describe('the CLI on a broken stack', () => {
     expect(result.status).toBe(2)
     expect(result.stderr.trim()).toBe("error: Input 'mode': 'sometimes' is not one of full, verify, lint. Use one of those values.")
   })
+})
+
+describe('a deployment whose vpn container was recreated under its workers (nightly verify)', () => {
+  it('names both workers as stale, without touching anything', () => {
+    execFileSync('docker', ['compose', '-p', healthy, 'up', '--detach', '--wait', '--force-recreate', '--no-deps', 'openvpn'], { cwd: join(STACKS, 'demo'), stdio: 'pipe', timeout: 2 * MINUTES })
+    const before = fingerprint(healthy)
+    const run = runAction({ mode: 'verify', 'working-directory': 'demo', 'project-name': healthy, 'route-timeout': '3' })
+    expect(run.main.exitCode).toBe(1)
+    for (const service of ['celery', 'celery_monitoring']) {
+      const namespace = run.report!.checks.find((c: any) => c.check === 'namespace' && c.service === service)
+      expect(namespace.summary).toMatch(/^Stale namespace: .* joined container \w{12}, which is no longer .*openvpn-1/)
+      expect(namespace.fix).toContain(`--force-recreate --no-deps ${service}`)
+    }
+    expect(fingerprint(healthy)).toBe(before)
+  }, 3 * MINUTES)
 })

@@ -31,6 +31,13 @@ describe('judgeNamespace', () => {
     expect(outcome.fix).toContain('condition: service_healthy')
   })
 
+  it('calls a worker that joined a container since replaced stale', () => {
+    const outcome = judgeNamespace(snapshot({ ...celery, networkMode: 'container:0123456789abcdef-old' }, 'net:[98]'), vpn)
+    expect(outcome.verdict).toBe('failed')
+    expect(outcome.summary).toBe('Stale namespace: demo-celery-1 joined container 0123456789ab, which is no longer demo-openvpn-1 (vpn-id): openvpn was recreated after demo-celery-1 started, and demo-celery-1 has no tunnel.')
+    expect(outcome.fix).toContain('--force-recreate --no-deps celery')
+  })
+
   it('fails a worker on another network', () => {
     const outcome = judgeNamespace(snapshot({ service: 'celery', networkMode: 'demo_default' }, 'net:[7]'), vpn)
     expect(outcome).toMatchObject({ verdict: 'failed', fix: 'Set network_mode: "service:openvpn" on celery.' })
