@@ -180,7 +180,7 @@ function restartCheck(service: ServiceModel, vpn: ServiceModel, { where }: Conte
   const policy = vpn.restart
   const entry = service.dependsOn.find((dependency) => dependency.service === vpn.name)
   if (!policy || !RESTARTING.test(policy.value) || !entry || entry.restart.value) return []
-  const message = `${vpn.name} has \`restart: ${policy.value}\` (${where(policy)}) and ${service.name} does not depend on it with \`restart: true\`: when ${vpn.name}'s container restarts it gets a new network namespace, and ${service.name}, which joined the old one, is left with only \`lo\` and no route to the devices. Restarting ${service.name} does not help; it must be recreated.`
+  const message = `${vpn.name} has \`restart: ${policy.value}\` (${where(policy)}) and ${service.name} does not depend on it with \`restart: true\`: when ${vpn.name}'s container restarts it gets a new network namespace, and ${service.name}, which joined the old one, is left with only \`lo\` and no route to the devices until it is restarted (or recreated, if ${vpn.name} was recreated).`
   const fix = `Add \`restart: true\` under ${service.name}'s depends_on.${vpn.name}, so that Compose restarts ${service.name} whenever Compose restarts ${vpn.name}. That does not cover restarts by the engine's restart policy: after one, recreate it with \`docker compose up -d --force-recreate --no-deps ${service.name}\`.`
   return [finding('warning', 'restart-strands', service.name, message, fix, entry.restart.at ?? entry.at)]
 }

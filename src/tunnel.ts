@@ -175,7 +175,7 @@ function staleNamespace(w: Container, v: Container, evidence: Outcome['evidence'
   return {
     summary: `Stale namespace: ${w.name} is still in the namespace ${v.name} had before the engine restarted it (restart count ${v.restartCount}; ${timing}). ${w.name} has no tunnel.`,
     evidence: { ...evidence, vpn_started: v.startedAt?.toISOString() ?? '', worker_started: w.startedAt?.toISOString() ?? '' },
-    fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\`; and make ${w.service} depend on ${v.service} with condition: service_healthy so it starts only once the tunnel is up.`
+    fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\` (a restart also rejoins while ${v.service} keeps its container); and make ${w.service} depend on ${v.service} with condition: service_healthy so it starts only once the tunnel is up.`
   }
 }
 
