@@ -88,17 +88,17 @@ export class Docker {
 
   /** Finds a working engine and Compose v2, or explains what is missing. */
   static async connect(runner: CommandRunner): Promise<Docker> {
-    const client = await runner.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: LIMITS.query })
+    const version = (compose: string[]): Promise<CommandResult> => runner.run([...compose, 'version', '--short'], { timeoutMs: LIMITS.query })
+    // The engine and the plugin are asked at once; only the fallback waits.
+    const [client, plugin] = await Promise.all([runner.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: LIMITS.query }), version(['docker', 'compose'])])
     if (client.exitCode === 127) {
       throw new DockerUnavailableError('The docker CLI is not installed or not on PATH. Install Docker (a GitHub-hosted Ubuntu runner has it) or run with mode: lint.')
     }
     if (client.exitCode !== 0) {
       throw new DockerUnavailableError(`The Docker daemon does not answer: ${firstLine(client.stderr)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`)
     }
-    for (const compose of [['docker', 'compose'], ['docker-compose']]) {
-      const version = await runner.run([...compose, 'version', '--short'], { timeoutMs: LIMITS.query })
-      if (version.exitCode === 0 && /^v?([2-9]|\d{2,})\./.test(version.stdout.trim())) return new Docker(runner, compose)
-    }
+    if (isComposeV2(plugin)) return new Docker(runner, ['docker', 'compose'])
+    if (isComposeV2(await version(['docker-compose']))) return new Docker(runner, ['docker-compose'])
     throw new DockerUnavailableError('Docker Compose v2 is not available: neither the `docker compose` plugin nor a standalone `docker-compose` v2 binary answered. Install the Compose plugin.')
   }
 
@@ -174,6 +174,10 @@ export class Docker {
     if (result.exitCode !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
     return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean)
   }
+}
+
+function isComposeV2(result: CommandResult): boolean {
+  return result.exitCode === 0 && /^v?([2-9]|\d{2,})\./.test(result.stdout.trim())
 }
 
 export function firstLine(text: string): string {
