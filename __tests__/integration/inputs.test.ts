@@ -1,6 +1,6 @@
 // Bad input and missing tools: one clear error annotation, a non-zero exit, no
 // stack trace, and nothing started.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
@@ -20,6 +20,8 @@ function expectOneCleanError(run: ActionRun, text: string | RegExp): string {
 }
 
 describe('bad input', () => {
+  rmSync('/tmp/otc-pwned', { force: true })
+
   it.each([
     [{ mode: 'fast' }, "Input 'mode': 'fast' is not one of full, verify, lint"],
     [{ 'compose-file': 'nope.yml' }, "Input 'compose-file': .*nope.yml does not exist"],
@@ -37,6 +39,8 @@ describe('bad input', () => {
     const run = runAction({ 'working-directory': 'demo', 'project-name': project, ...inputs })
     expectOneCleanError(run, new RegExp(message))
     expect(leftovers(project)).toEqual([])
+    // Shell syntax in an input stays inert: nothing ran it.
+    expect(existsSync('/tmp/otc-pwned')).toBe(false)
   })
 
   it('reports broken YAML at its own line and column', () => {
