@@ -12,7 +12,7 @@ import { ProjectEvents } from './events.js'
 import type { CheckResult, Finding } from './findings.js'
 import { waitForHealthy, type HealthOutcome } from './health.js'
 import type { Container, HealthProbe } from './inspect.js'
-import { compareWithCompose, preflight } from './preflight.js'
+import { compareWithCompose, preflight, type PreflightOptions } from './preflight.js'
 import { InputError, type Settings } from './settings.js'
 import { checkTunnelServices, checkVpnTunnel, type VpnTunnel } from './tunnel.js'
 
@@ -133,6 +133,11 @@ export class Run {
     return this.startedAt + runBudgetMs(this.settings)
   }
 
+  private get preflightOptions(): PreflightOptions {
+    const { vpnService, tunnelServices, healthTimeoutSec } = this.settings
+    return { vpnService, tunnelServices, healthTimeoutSec }
+  }
+
   mark(label: string, service?: string, atMs = Date.now()): void {
     this.timeline.push({ atMs: atMs - this.startedAt, label, service })
   }
@@ -140,8 +145,7 @@ export class Run {
   /** Static checks; true when the run may go on. */
   preflight(): boolean {
     if (this.settings.preflight === 'off') return true
-    const options = { vpnService: this.settings.vpnService, tunnelServices: this.settings.tunnelServices, healthTimeoutSec: this.settings.healthTimeoutSec }
-    this.findings = preflight(this.model, options)
+    this.findings = preflight(this.model, this.preflightOptions)
     const count = (level: string): number => this.findings.filter((f) => f.level === level).length
     this.log.info(`${this.model.services.size} services read; ${count('error')} errors, ${count('warning')} warnings, ${count('notice')} notices (annotated below).`)
     this.mark('preflight done')
@@ -156,8 +160,7 @@ export class Run {
       return
     }
     if (this.settings.preflight === 'off') return
-    const options = { vpnService: this.settings.vpnService, tunnelServices: this.settings.tunnelServices, healthTimeoutSec: this.settings.healthTimeoutSec }
-    this.findings.push(...compareWithCompose(this.model, JSON.parse(result.stdout), options))
+    this.findings.push(...compareWithCompose(this.model, JSON.parse(result.stdout), this.preflightOptions))
   }
 
   /** Full mode: `up` and the health wait run together; whichever fails first ends both. */
