@@ -94,3 +94,18 @@ describe('teardown policies', () => {
     }
   }, 3 * MINUTES)
 })
+
+describe('health-timeout', () => {
+  it('ends the wait on time, with the probes that kept failing, from two compose files', () => {
+    const name = project('timeout')
+    const run = runAction({ 'working-directory': 'demo', 'compose-file': 'docker-compose.yml\nno-tunnel.override.yml', 'project-name': name, 'health-timeout': '5' })
+    expect(run.main.exitCode).toBe(1)
+    const health = run.report!.checks.find((c: any) => c.check === 'health')
+    expect(health).toMatchObject({ verdict: 'failed', summary: expect.stringMatching(/^Not healthy before health-timeout: .*openvpn-1 is running, health starting\.$/) })
+    expect(health.durationMs).toBeGreaterThanOrEqual(5000)
+    expect(run.main.seconds).toBeLessThan(5 + 20)
+    expect(run.report!.diagnostics.vpnProbes.length).toBeGreaterThan(0)
+    expect(run.report!.diagnostics.vpnLogTail).toContain('NO_TUNNEL=1')
+    expect(leftovers(name)).toEqual([])
+  }, 3 * MINUTES)
+})
