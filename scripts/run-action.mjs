@@ -53,7 +53,9 @@ function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
   const node = [process.execPath, join(ROOT, 'dist/index.js')]
   const argv = cancelAfterMs ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...node] : node
   const result = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8', timeout: 20 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
-  if (echo) process.stdout.write(result.stdout + result.stderr)
+  // Like the runner, show debug lines only when step debugging is on.
+  const shown = process.env.ACTIONS_STEP_DEBUG ? result.stdout : result.stdout.replace(/^::debug::.*\n/gm, '')
+  if (echo) process.stdout.write(shown + result.stderr)
   return {
     exitCode: result.status ?? -1,
     stdout: result.stdout,
