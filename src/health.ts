@@ -3,7 +3,7 @@
 // so a change is noticed as it happens; it gives up at once on unhealthy, on
 // an exit the engine will not undo, and on a restart loop.
 import type { Docker } from './docker.js'
-import type { ProjectEvents } from './events.js'
+import { POLL_ACTION, type ProjectEvents } from './events.js'
 import { stoppedForGood, type Container } from './inspect.js'
 
 export type HealthFailure = 'unhealthy' | 'exited' | 'crash-loop' | 'timeout' | 'aborted'
@@ -85,6 +85,7 @@ export function waitForHealthy(docker: Docker, events: ProjectEvents, options: H
     options.signal?.addEventListener('abort', onAbort, { once: true })
     const unsubscribe = events.subscribe((event) => {
       if (event.service === options.service) check(event.containerId)
+      else if (event.action === POLL_ACTION) check()
     })
     check()
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { Docker } from '../../src/docker.js'
-import type { ProjectEvents, RecordedEvent } from '../../src/events.js'
+import { FALLBACK_POLL_MS, ProjectEvents, type RecordedEvent } from '../../src/events.js'
 import { waitForHealthy } from '../../src/health.js'
 import { rawContainer, type RawOptions } from '../helpers/containers.js'
 import { FakeRunner } from '../helpers/fake-runner.js'
@@ -61,5 +61,21 @@ describe('waitForHealthy', () => {
     const waiting = waitForHealthy(new Docker(new Engine(), ['docker', 'compose']), eventSource().events, { ...options(Date.now() + 60_000), signal: abort.signal })
     abort.abort()
     expect(await waiting).toMatchObject({ state: 'failed', reason: 'aborted' })
+  })
+})
+
+describe('when the event stream ends on its own', () => {
+  it('falls back to looking every second, so the wait still ends', async () => {
+    const engine = new Engine()
+    const docker = new Docker(engine, ['docker', 'compose'])
+    // The scripted `docker events` returns at once, as a cut stream would.
+    const events = new ProjectEvents(docker, 'demo')
+    events.start(60_000)
+    const started = Date.now()
+    const waiting = waitForHealthy(docker, events, options(Date.now() + 60_000))
+    setTimeout(() => (engine.state = { health: 'healthy' }), 50)
+    expect(await waiting).toMatchObject({ state: 'healthy' })
+    expect(Date.now() - started).toBeLessThan(FALLBACK_POLL_MS * 3)
+    await events.stop()
   })
 })
