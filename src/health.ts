@@ -42,13 +42,14 @@ export interface HealthWaitOptions {
   service: string
   deadlineMs: number
   signal?: AbortSignal
-  /** Restart counts from before `up`, by container name (verify mode: current counts). */
-  restartsAtStart?: Map<string, number>
 }
 
 export function waitForHealthy(docker: Docker, events: ProjectEvents, options: HealthWaitOptions): Promise<HealthOutcome> {
   return new Promise((resolve) => {
     let latest: Container | undefined
+    // Restarts count from the first sight of a container: a fresh one is seen
+    // at its creation, a running one (verify mode) with its past restarts.
+    const restartsAtStart = new Map<string, number>()
     let settled = false
     let checking = Promise.resolve()
     const finish = (outcome: HealthOutcome): void => {
@@ -61,7 +62,8 @@ export function waitForHealthy(docker: Docker, events: ProjectEvents, options: H
     }
     const judge = (container: Container): void => {
       latest = container
-      const verdict = judgeHealth(container, options.restartsAtStart?.get(container.name) ?? 0)
+      if (!restartsAtStart.has(container.id)) restartsAtStart.set(container.id, container.restartCount)
+      const verdict = judgeHealth(container, restartsAtStart.get(container.id)!)
       if (verdict.state === 'healthy') finish({ state: 'healthy', container, atMs: Date.now() })
       if (verdict.state === 'failed') finish({ ...verdict, container, atMs: Date.now() })
     }

@@ -194,10 +194,8 @@ export class Run {
   }
 
   async waitHealthy(docker: Docker, events: ProjectEvents, since: number, signal?: AbortSignal): Promise<HealthOutcome> {
-    const current = await docker.projectContainers(this.target.projectName)
-    const restartsAtStart = new Map(current.map((container) => [container.name, container.restartCount]))
     const deadlineMs = since + this.settings.healthTimeoutSec * 1000
-    const outcome = await waitForHealthy(docker, events, { project: this.target.projectName, service: this.settings.vpnService, deadlineMs, signal, restartsAtStart })
+    const outcome = await waitForHealthy(docker, events, { project: this.target.projectName, service: this.settings.vpnService, deadlineMs, signal })
     if (outcome.state === 'healthy') {
       this.healthyAfterSec = Math.round((outcome.atMs - since) / 100) / 10
       this.mark('vpn healthy', this.settings.vpnService, outcome.atMs)

@@ -44,6 +44,20 @@ describe('waitForHealthy', () => {
     expect(engine.calls.filter((argv) => argv[2] === 'inspect').at(-1)).toEqual(['docker', 'container', 'inspect', 'vpn-id'])
   })
 
+  it('counts restarts from its first sight of the container, not the ones before', async () => {
+    const engine = new Engine()
+    engine.state = { status: 'restarting', restartPolicy: 'always', exitCode: 1, restartCount: 7 }
+    const { events, emit } = eventSource()
+    const waiting = waitForHealthy(new Docker(engine, ['docker', 'compose']), events, options(Date.now() + 60_000))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    engine.state = { ...engine.state, restartCount: 9 }
+    emit('die')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    engine.state = { ...engine.state, restartCount: 10 }
+    emit('die')
+    expect(await waiting).toMatchObject({ state: 'failed', reason: 'crash-loop', message: expect.stringContaining('restarted 3 times while waiting') })
+  })
+
   it('gives up at the deadline and says what state it waited in', async () => {
     const outcome = await waitForHealthy(new Docker(new Engine(), ['docker', 'compose']), eventSource().events, options(Date.now() + 150))
     expect(outcome).toMatchObject({ state: 'failed', reason: 'timeout', message: 'Not healthy before health-timeout: demo-openvpn-1 is running, health starting.' })
