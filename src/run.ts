@@ -185,9 +185,11 @@ export class Run {
     }
     const upResult = await up
     if (upResult.exitCode !== 0 && !stopUp.signal.aborted) {
-      const vpn = (await docker.projectContainers(this.target.projectName)).find((c) => c.service === this.settings.vpnService)
+      const containers = await docker.projectContainers(this.target.projectName)
+      const vpn = containers.find((c) => c.service === this.settings.vpnService)
       const summary = `docker compose up failed: ${composeMessage(this.composeOutput)}${vpn ? `\n${describeVpnState(vpn)}` : ''}`
       this.fail('compose-up', summary, 'Read Compose\'s message and the vpn container\'s log in the diagnostics; fix the stack.')
+      this.diagnostics = await this.collectDiagnostics(docker, containers)
       return { state: 'failed', reason: 'aborted', message: 'compose up failed', atMs: Date.now() }
     }
     return health
@@ -293,7 +295,7 @@ export async function execute(settings: Settings, runner: CommandRunner, log: Lo
       settings.mode === 'full' ? run.bootAndWait(docker, events) : run.waitHealthy(docker, events, Date.now())
     )
     if (health.state === 'healthy') await log.group('Tunnel checks', () => run.verifyTunnel(docker, health.container))
-    else run.diagnostics = await run.collectDiagnostics(docker)
+    else run.diagnostics ??= await run.collectDiagnostics(docker)
   } finally {
     await events.stop()
     for (const event of events.recorded) run.mark(event.action, event.service, event.receivedMs)
