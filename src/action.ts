@@ -8,8 +8,9 @@ import { ProcessRunner } from './command.js'
 import { ComposeFileError } from './compose-model.js'
 import { DockerUnavailableError } from './docker.js'
 import { annotationsFor, summaryMarkdown } from './report.js'
-import { armWatchdog, execute, type Log, type RunReport } from './run.js'
+import { execute, runBudgetMs, WATCHDOG_GRACE_MS, type Log, type RunReport } from './run.js'
 import { InputError, readSettings } from './settings.js'
+import { armWatchdog, onCancel } from './shutdown.js'
 import { STATE } from './state.js'
 
 const actionLog: Log = {
@@ -23,9 +24,12 @@ export async function main(environment: NodeJS.ProcessEnv = process.env): Promis
   try {
     const settings = readSettings((name) => core.getInput(name), environment)
     core.saveState(STATE.teardown, settings.teardown)
-    armWatchdog(settings, (message) => core.setFailed(message))
     const runner = new ProcessRunner((line) => core.debug(line))
-    stopOnCancel(runner)
+    // Cut short, main fails and leaves the cleaning to the post step, which
+    // the runner still runs.
+    const fail = (message: string): void => core.setFailed(`${message} The post step tears the project down.`)
+    onCancel(runner, fail)
+    armWatchdog(runBudgetMs(settings) + WATCHDOG_GRACE_MS, runner, fail)
     const report = await execute(settings, runner, actionLog, environment, (target, compose) => {
       // Saved before anything starts, so that the post step cleans up even
       // when this step fails, times out or is cancelled.
@@ -36,19 +40,6 @@ export async function main(environment: NodeJS.ProcessEnv = process.env): Promis
     await publish(report, environment)
   } catch (error) {
     failClearly(error)
-  }
-}
-
-/** The runner cancels a step with SIGINT, then SIGTERM: stop what runs (a
- * half-done `up` must not go on creating containers) and leave the cleaning
- * to the post step, which the runner still runs. */
-function stopOnCancel(runner: ProcessRunner): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      runner.stopAll()
-      core.setFailed(`Cancelled (${signal}); the post step tears the project down.`)
-      process.exit(code)
-    })
   }
 }
 

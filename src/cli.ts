@@ -8,8 +8,9 @@ import { ProcessRunner } from './command.js'
 import { ComposeFileError } from './compose-model.js'
 import { Docker, DockerUnavailableError } from './docker.js'
 import { textReport } from './report.js'
-import { armWatchdog, execute, type Log } from './run.js'
+import { execute, runBudgetMs, WATCHDOG_GRACE_MS, type Log } from './run.js'
 import { INPUT_DEFAULTS, InputError, readSettings, type Settings } from './settings.js'
+import { armWatchdog, onCancel } from './shutdown.js'
 import { describeResources, teardown } from './teardown.js'
 
 const OPTIONS = [...Object.keys(INPUT_DEFAULTS), 'project-name', 'env-file', 'profiles', 'management-subnet', 'probe-targets', 'up-flags']
@@ -55,21 +56,19 @@ async function cli(argv: string[]): Promise<number> {
   const log = consoleLog(Boolean(values.verbose))
   const runner = new ProcessRunner((line) => log.debug(line))
   // Set once something may start: the CLI has no post step, so it tears down
-  // itself, also on Ctrl-C and when the run overruns its deadline.
+  // itself, also on Ctrl-C, SIGTERM and when the run overruns its deadline.
   let started: (() => Promise<void>) | undefined
-  armWatchdog(settings, async (message) => {
+  const cutShort = async (message: string): Promise<void> => {
     console.error(`error: ${message}`)
     await started?.()
-  })
+  }
+  onCancel(runner, cutShort)
+  armWatchdog(runBudgetMs(settings) + WATCHDOG_GRACE_MS, runner, cutShort)
   const report = await execute(settings, runner, log, process.env, (target, compose) => {
     started = async () => {
       const removed = await teardown(new Docker(runner, compose), target)
       log.info(`Removed ${describeResources(removed.removed)} of project ${target.projectName}.${removed.problems.map((p) => `\nwarning: ${p}`).join('')}`)
     }
-    process.once('SIGINT', () => {
-      runner.stopAll()
-      void started?.().finally(() => process.exit(130))
-    })
   })
   if (started && shouldTearDown(settings, report.result)) await log.group('Teardown', started)
   console.log(textReport(report, process.cwd()))

@@ -59,22 +59,13 @@ export interface RunReport {
 const LOG_TAIL_LINES = 60
 /** Margin beyond the wait and grace periods for image builds, checks and reads. */
 const RUN_MARGIN_SEC = 300
-/** Time after the budget for the last report before the watchdog ends the process. */
-const WATCHDOG_GRACE_MS = 30_000
+
+/** Time after the run's budget for its last report, before the watchdog ends it. */
+export const WATCHDOG_GRACE_MS = 30_000
 
 /** The whole run's time budget, derived from the inputs. */
 export function runBudgetMs(settings: Pick<Settings, 'healthTimeoutSec' | 'routeTimeoutSec'>): number {
   return (settings.healthTimeoutSec + settings.routeTimeoutSec + RUN_MARGIN_SEC) * 1000
-}
-
-/** Ends the process if the run overruns its budget (every command has its own
- * limit, so this is the last line of defence); the post step still tears down. */
-export function armWatchdog(settings: Settings, onExpire: (message: string) => void | Promise<void>): void {
-  const budgetMs = runBudgetMs(settings) + WATCHDOG_GRACE_MS
-  const message = `The run exceeded its deadline of ${Math.round(budgetMs / 1000)} s (health-timeout + route-timeout + ${RUN_MARGIN_SEC} s). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`
-  setTimeout(() => {
-    void Promise.resolve(onExpire(message)).finally(() => process.exit(1))
-  }, budgetMs).unref()
 }
 
 export function composeTarget(settings: Settings, model: ComposeModel): ComposeTarget {
