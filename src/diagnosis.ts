@@ -3,9 +3,14 @@
 import { firstLine } from './docker.js'
 import type { CheckResult } from './findings.js'
 import type { HealthOutcome } from './health.js'
-import type { Container } from './inspect.js'
+import type { Container, HealthProbe } from './inspect.js'
 import type { NamespaceSnapshot } from './namespace.js'
 import type { Diagnostics } from './run.js'
+
+/** One health probe as people read it: `exit 1: no tun0`. */
+export function describeProbe(probe: Pick<HealthProbe, 'exitCode' | 'output'>): string {
+  return [`exit ${probe.exitCode}`, probe.output].filter(Boolean).join(': ')
+}
 
 export function healthEvidence(container: Container): CheckResult['evidence'] {
   const lastProbe = container.healthLog.at(-1)
@@ -14,11 +19,11 @@ export function healthEvidence(container: Container): CheckResult['evidence'] {
     health: container.health ?? 'no healthcheck',
     restarts: container.restartCount,
     exit_code: container.exitCode,
-    ...(lastProbe ? { last_probe: [`exit ${lastProbe.exitCode}`, firstLine(lastProbe.output).slice(0, 200)].filter(Boolean).join(': ') } : {})
+    ...(lastProbe ? { last_probe: describeProbe({ exitCode: lastProbe.exitCode, output: firstLine(lastProbe.output).slice(0, 200) }) } : {})
   }
 }
 
-export function routeTables(namespaces: NamespaceSnapshot[]): { container: string; namespace: string; table: string }[] {
+export function routeTables(namespaces: NamespaceSnapshot[]): Diagnostics['routeTables'] {
   return namespaces
     .map((ns) => ({ container: ns.container.name, namespace: ns.id ?? 'unknown', table: ns.routeTable }))
     .sort((a, b) => a.container.localeCompare(b.container))
@@ -51,7 +56,7 @@ export function composeMessage(output: string, count = 5): string {
 
 /** The vpn container's last health probes and log tail, for the log of a failed run. */
 export function vpnWords(diagnostics: Diagnostics): string {
-  const probes = diagnostics.vpnProbes.map((probe) => `  ${probe.end} exit ${probe.exitCode}${probe.output ? `: ${probe.output}` : ''}`)
+  const probes = diagnostics.vpnProbes.map((probe) => `  ${probe.end} ${describeProbe(probe)}`)
   return [
     'Last health probes:',
     ...(probes.length ? probes : ['  (none recorded)']),

@@ -2,6 +2,7 @@
 // per-step limits, the job summary (Markdown with a Mermaid timeline), and the
 // plain text the CLI prints. Nothing here writes anywhere.
 import { relative, isAbsolute } from 'node:path'
+import { describeProbe } from './diagnosis.js'
 import type { CheckResult, Finding, FindingLevel, SourceLocation } from './findings.js'
 import type { RunReport, TimelineEntry } from './run.js'
 
@@ -151,7 +152,7 @@ function details(title: string, body: string): string[] {
 function diagnostics(report: RunReport): string[] {
   const d = report.diagnostics
   if (!d) return []
-  const probes = d.vpnProbes.map((p) => `${p.end} exit ${p.exitCode}: ${p.output}`).join('\n')
+  const probes = d.vpnProbes.map((probe) => `${probe.end} ${describeProbe(probe)}`).join('\n')
   return [
     '### Diagnostics',
     '',
