@@ -35,16 +35,12 @@ type Outcome = Pick<CheckResult, 'verdict' | 'summary' | 'evidence'> & { fix?: s
 /** The vpn container routes the management subnets (or, when none are given,
  * some subnet) over tun/tap, within the grace period. */
 export async function checkVpnTunnel(docker: Docker, vpn: Container, settings: TunnelSettings): Promise<VpnTunnel> {
-  const routeDeadline = Date.now() + settings.routeTimeoutSec * 1000
-  let snapshot: NamespaceSnapshot | undefined
-  const check = await timed('tunnel', settings.vpnService, vpn, async () => {
-    const result = await waitForVpnRoutes(docker, vpn, settings.managementSubnets, routeDeadline)
-    snapshot = result.snapshot
-    return result
-  })
-  const routes = snapshot!.routes
-  const subnets = settings.managementSubnets.length ? settings.managementSubnets : tunnelSubnets(routes).map(parseSubnet)
-  return { check, snapshot: snapshot!, subnets, routeDeadline }
+  const startedAt = Date.now()
+  const routeDeadline = startedAt + settings.routeTimeoutSec * 1000
+  const { snapshot, ...outcome } = await waitForVpnRoutes(docker, vpn, settings.managementSubnets, routeDeadline)
+  const check = checkResult('tunnel', settings.vpnService, vpn, outcome, startedAt)
+  const subnets = settings.managementSubnets.length ? settings.managementSubnets : tunnelSubnets(snapshot.routes).map(parseSubnet)
+  return { check, snapshot, subnets, routeDeadline }
 }
 
 /** Every container of every tunnel service, all at once. */
@@ -154,7 +150,7 @@ export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot
       fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\` (Compose recreates dependants only when it recreates ${v.service} itself).`
     }
   }
-  if (joined !== v.id) {
+  if (!joined) {
     return {
       verdict: 'failed',
       summary: `${w.name} does not share ${v.name}'s network namespace (network_mode ${w.networkMode}): it cannot use the tunnel.`,
@@ -264,10 +260,14 @@ function missingService(service: string): CheckResult {
   }
 }
 
+function checkResult(check: string, service: string, container: Container, outcome: Outcome, startedAt: number): CheckResult {
+  const { verdict, summary, fix, evidence } = outcome
+  return { check, service, container: container.name, verdict, summary, fix, evidence, startedAt, durationMs: Date.now() - startedAt }
+}
+
 async function timed(check: string, service: string, container: Container, run: () => Promise<Outcome>): Promise<CheckResult> {
   const startedAt = Date.now()
-  const outcome = await run()
-  return { check, service, container: container.name, verdict: outcome.verdict, summary: outcome.summary, fix: outcome.fix, evidence: outcome.evidence, startedAt, durationMs: Date.now() - startedAt }
+  return checkResult(check, service, container, await run(), startedAt)
 }
 
 function delay(ms: number): Promise<void> {
