@@ -3,7 +3,7 @@
 // engine what a project left behind.
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { afterAll, expect } from '@jest/globals'
+import { afterEach, expect } from '@jest/globals'
 import { validateReport } from '../helpers/report-schema.js'
 import { ROOT, runAction as runActionIn, type ActionRun, type StepRun } from '../../scripts/run-action.mjs'
 
@@ -58,11 +58,14 @@ export function uniqueProject(name: string): string {
   return `otc-it-${name}-${process.pid}-${Date.now().toString(36)}`
 }
 
-/** Unique project names for one test file; after the file, none may have left anything. */
+/** Unique project names for a test file's tests; after each test, none of
+ * the projects it named may have left anything behind. */
 export function trackProjects(): (name: string) => string {
-  const names: string[] = []
-  afterAll(() => {
-    for (const name of names) expect(leftovers(name)).toEqual([])
+  let names: string[] = []
+  afterEach(() => {
+    const named = names
+    names = []
+    for (const name of named) expect(leftovers(name)).toEqual([])
   })
   return (name) => {
     const unique = uniqueProject(name)
