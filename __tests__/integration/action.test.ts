@@ -30,6 +30,10 @@ describe('full mode on a healthy stack', () => {
     }
     expect(annotations(run.main, 'error')).toEqual([])
     expect(annotations(run.main, 'notice').join('\n')).toContain('Tunnel verified')
+    // One log group per phase, the commands visible at debug level.
+    const groups = run.main.stdout.split('\n').filter((line) => line.startsWith('::group::'))
+    expect(groups).toEqual(['::group::Preflight: compose model', '::group::Preflight: Compose effective model', '::group::Boot and wait for health', '::group::Tunnel checks'])
+    expect(run.main.stdout).toMatch(/^::debug::\$ docker compose --project-directory \S+ --project-name otc-it-demo-\S+ --file \S+ up --detach$/m)
     expect(run.main.summary).toContain('## ✅ Management tunnel works')
     expect(run.main.summary).toContain('```mermaid')
     expect(run.post!.exitCode).toBe(0)
