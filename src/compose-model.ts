@@ -170,7 +170,7 @@ function projectName(root: MapNode, environment: Environment, workingDirectory: 
 }
 
 /** compose-go's NormalizeProjectName: lower case, only [a-z0-9_-], not starting with `_` or `-`. */
-export function normalizeProjectName(name: string): string {
+function normalizeProjectName(name: string): string {
   return name
     .toLowerCase()
     .replace(/[^a-z0-9_-]/g, '')

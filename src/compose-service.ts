@@ -7,7 +7,7 @@ import type { SourceLocation } from './findings.js'
 import { plain, type MapNode, type TreeNode } from './yaml-tree.js'
 
 /** Options that Compose refuses, or ignores, next to `network_mode: service:X`. */
-export const NETWORK_MODE_CONFLICTS = ['networks', 'ports', 'hostname', 'dns', 'mac_address', 'extra_hosts'] as const
+const NETWORK_MODE_CONFLICTS = ['networks', 'ports', 'hostname', 'dns', 'mac_address', 'extra_hosts'] as const
 
 export function buildService(name: string, node: MapNode): ServiceModel {
   const get = (key: string): TreeNode | undefined => present(node.entries.get(key))
@@ -84,7 +84,7 @@ const DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/
 const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g
 
 /** A Go duration (`30s`, `1m30s`, `500ms`) in seconds. */
-export function asDuration(node: TreeNode): number {
+function asDuration(node: TreeNode): number {
   const text = asString(node)
   if (text === '0') return 0
   if (!DURATION.test(text)) throw invalid(node, 'a duration such as 30s, 1m30s or 500ms')

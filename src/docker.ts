@@ -49,7 +49,7 @@ export function composeArgv(compose: string[], target: ComposeTarget, subcommand
   ]
 }
 
-export function projectFilter(project: string): string[] {
+function projectFilter(project: string): string[] {
   return ['--filter', `label=${PROJECT_LABEL}=${project}`]
 }
 

@@ -14,7 +14,7 @@ export interface PreflightOptions {
 }
 
 /** Compose's healthcheck defaults, in seconds. */
-export const HEALTHCHECK_DEFAULTS = { interval: 30, timeout: 30, retries: 3, startPeriod: 0 }
+const HEALTHCHECK_DEFAULTS = { interval: 30, timeout: 30, retries: 3, startPeriod: 0 }
 const PROVING_PROBE = '`test: ["CMD", "grep", "-q", "tun0", "/proc/net/route"]` (passes once a route goes through tun0) or `["CMD-SHELL", "ip route show dev tun0 | grep -q ."]`'
 const RESTARTING = /^(always|unless-stopped|on-failure)/
 

@@ -28,7 +28,7 @@ interface ProbeTool {
   roundTrip: RegExp
 }
 
-export const PROBE_TOOLS: ProbeTool[] = [
+const PROBE_TOOLS: ProbeTool[] = [
   { name: 'ping', argv: (target) => ['ping', '-c', '1', '-W', String(PROBE_WAIT_SEC), target], roundTrip: /time[=<]\s*([\d.]+)\s*ms/ },
   { name: 'fping', argv: (target) => ['fping', '-c', '1', '-t', String(PROBE_WAIT_SEC * 1000), target], roundTrip: /([\d.]+) ms/ },
   { name: 'python3', argv: (target) => ['python3', '-c', PYTHON_ICMP, target], roundTrip: /rtt_ms=([\d.]+)/ }
@@ -45,7 +45,7 @@ export interface ProbeAnswer {
 
 /** docker exec says so when the program is not in the image (on stdout, as
  * the engine's error travels in the exec stream). */
-export function toolMissing(result: CommandResult): boolean {
+function toolMissing(result: CommandResult): boolean {
   return (result.exitCode === 126 || result.exitCode === 127) && /executable file not found|no such file or directory/i.test(result.stdout + result.stderr)
 }
 

@@ -92,7 +92,7 @@ function verdictText(report: RunReport): string {
 }
 
 /** The causes, first thing a reader sees when the run failed. */
-export function causes(report: RunReport): string[] {
+function causes(report: RunReport): string[] {
   const failedChecks = report.checks.filter((c) => c.verdict === 'failed').map((c) => `**${c.service}** (${c.check}): ${c.summary}${c.fix ? ` — *Fix:* ${c.fix}` : ''}`)
   const errors = report.findings.filter((f) => f.level === 'error').map((f) => `**${f.service ?? 'compose'}** (${f.rule}): ${f.message}${f.fix ? ` — *Fix:* ${f.fix}` : ''}`)
   return [...failedChecks, ...errors]

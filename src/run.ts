@@ -83,7 +83,7 @@ export function composeTarget(settings: Settings, model: ComposeModel): ComposeT
 }
 
 /** Reads the compose model; a file that cannot be read is bad input. */
-export function readModel(settings: Settings, environment: NodeJS.ProcessEnv): ComposeModel {
+function readModel(settings: Settings, environment: NodeJS.ProcessEnv): ComposeModel {
   const model = loadComposeModel({
     workingDirectory: settings.workingDirectory,
     files: settings.composeFiles,
