@@ -1,5 +1,5 @@
 // Builds `docker inspect` JSON in the engine's shape, for tests of parsing and judging.
-import { parseInspect, type Container } from '../../src/inspect.js'
+import { parseInspect, type Container } from '../../src/docker/inspect.js'
 
 export interface RawOptions {
   id?: string

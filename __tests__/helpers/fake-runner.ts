@@ -1,4 +1,4 @@
-import type { CommandResult, CommandRunner, RunOptions } from '../../src/command.js'
+import type { CommandResult, CommandRunner, RunOptions } from '../../src/docker/command.js'
 
 /** A runner that answers from a table of argv prefixes and records every call. */
 export class FakeRunner implements CommandRunner {

@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals'
+import { formatRoute, parseInterfaceCounters, parseIpv4Routes, parseIpv6Routes, routeFor, tunnelRouteCovering, tunnelSubnets } from '../../../src/checks/routes.js'
+import { parseSubnet } from '../../../src/settings.js'
+import { DEV, IPV6_ROUTE, ROUTE_P2P, ROUTE_SUBNET } from '../../helpers/proc.js'
+
+describe('parseIpv4Routes', () => {
+  it('reads host-order hex, masks, gateways and flags', () => {
+    const routes = parseIpv4Routes(ROUTE_SUBNET).map(formatRoute)
+    expect(routes).toEqual(['0.0.0.0/0 via 172.18.0.1 dev eth0', '172.18.0.0/16 dev eth0', '10.8.0.0/24 dev tun0'])
+  })
+
+  it('skips routes that are not up', () => {
+    expect(parseIpv4Routes(ROUTE_P2P).map(formatRoute)).toEqual(['10.8.0.0/24 via 10.8.0.2 dev tun0', '10.8.0.2/32 dev tun0'])
+  })
+
+  it('reads an empty table (a stale namespace has only lo)', () => {
+    expect(parseIpv4Routes(ROUTE_SUBNET.split('\n')[0])).toEqual([])
+  })
+})
+
+describe('parseIpv6Routes', () => {
+  it('reads prefixes and interfaces, leaving out loopback', () => {
+    expect(parseIpv6Routes(IPV6_ROUTE).map(formatRoute)).toEqual(['fd00::/64 dev tun0'])
+  })
+})
+
+describe('tunnel routes', () => {
+  it('finds the tunnel route that covers a subnet, not a broader non-tunnel one', () => {
+    const routes = parseIpv4Routes(ROUTE_SUBNET)
+    expect(formatRoute(tunnelRouteCovering(routes, parseSubnet('10.8.0.0/24'))!)).toBe('10.8.0.0/24 dev tun0')
+    expect(formatRoute(tunnelRouteCovering(routes, parseSubnet('10.8.0.128/25'))!)).toBe('10.8.0.0/24 dev tun0')
+    expect(tunnelRouteCovering(routes, parseSubnet('10.8.0.0/16'))).toBeUndefined()
+    expect(tunnelRouteCovering(routes, parseSubnet('10.9.0.0/24'))).toBeUndefined()
+  })
+
+  it('covers IPv6 subnets with IPv6 routes only', () => {
+    const routes = parseIpv6Routes(IPV6_ROUTE)
+    expect(tunnelRouteCovering(routes, parseSubnet('fd00::/64'))).toBeDefined()
+    expect(tunnelRouteCovering(routes, parseSubnet('10.8.0.0/24'))).toBeUndefined()
+  })
+
+  it('picks the longest prefix for an address', () => {
+    const routes = parseIpv4Routes(ROUTE_SUBNET)
+    expect(formatRoute(routeFor(routes, '10.8.0.10')!)).toBe('10.8.0.0/24 dev tun0')
+    expect(formatRoute(routeFor(routes, '192.0.2.1')!)).toBe('0.0.0.0/0 via 172.18.0.1 dev eth0')
+  })
+
+  it('derives subnets from tunnel routes, dropping the p2p host route', () => {
+    expect(tunnelSubnets(parseIpv4Routes(ROUTE_P2P))).toEqual(['10.8.0.0/24'])
+    expect(tunnelSubnets(parseIpv4Routes(ROUTE_SUBNET))).toEqual(['10.8.0.0/24'])
+  })
+})
+
+describe('parseInterfaceCounters', () => {
+  it('reads receive and transmit packets', () => {
+    const counters = parseInterfaceCounters(DEV)
+    expect(counters.get('tun0')).toEqual({ rxPackets: 16, txPackets: 17 })
+    expect([...counters.keys()]).toEqual(['lo', 'tun0'])
+  })
+})

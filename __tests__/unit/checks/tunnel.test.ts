@@ -1,0 +1,96 @@
+import { describe, expect, it } from '@jest/globals'
+import type { NamespaceSnapshot } from '../../../src/checks/namespace.js'
+import { splitProcTables } from '../../../src/checks/namespace.js'
+import { parseInterfaceCounters, parseIpv4Routes } from '../../../src/checks/routes.js'
+import { parseSubnet } from '../../../src/settings.js'
+import { judgeNamespace, judgeReach, judgeRoutes } from '../../../src/checks/tunnel.js'
+import { container, type RawOptions } from '../../helpers/containers.js'
+import { DEV, ROUTE_SUBNET } from '../../helpers/proc.js'
+
+const vpnContainer = container({ id: 'vpn-id', service: 'openvpn', health: 'healthy', startedAt: '2026-11-28T12:00:05Z', restartCount: 1 })
+
+function snapshot(options: RawOptions, id: string | undefined, routeTable = ROUTE_SUBNET): NamespaceSnapshot {
+  return { container: container(options), id, routes: parseIpv4Routes(routeTable), counters: parseInterfaceCounters(DEV), routeTable }
+}
+
+const vpn: NamespaceSnapshot = { ...snapshot({}, 'net:[100]'), container: vpnContainer }
+const celery = { service: 'celery', networkMode: 'container:vpn-id', startedAt: '2026-11-28T12:00:01Z' }
+
+describe('judgeNamespace', () => {
+  it('passes when the worker joined the vpn container and sees the same namespace', () => {
+    expect(judgeNamespace(snapshot(celery, 'net:[100]'), vpn)).toMatchObject({ verdict: 'passed', evidence: { worker_namespace: 'net:[100]', vpn_namespace: 'net:[100]' } })
+  })
+
+  it('names a stale namespace with restart and start times, and the fix', () => {
+    const outcome = judgeNamespace(snapshot(celery, 'net:[99]', 'Iface\tDestination'), vpn)
+    expect(outcome.verdict).toBe('failed')
+    expect(outcome.summary).toContain('Stale namespace: demo-celery-1')
+    expect(outcome.summary).toContain('restart count 1')
+    expect(outcome.summary).toContain('after demo-celery-1 started at 2026-11-28T12:00:01.000Z')
+    expect(outcome.fix).toContain('docker compose up -d --force-recreate --no-deps celery')
+    expect(outcome.fix).toContain('condition: service_healthy')
+  })
+
+  it('calls a worker that joined a container since replaced stale', () => {
+    const outcome = judgeNamespace(snapshot({ ...celery, networkMode: 'container:0123456789abcdef-old' }, 'net:[98]'), vpn)
+    expect(outcome.verdict).toBe('failed')
+    expect(outcome.summary).toBe('Stale namespace: demo-celery-1 joined container 0123456789ab, which is no longer demo-openvpn-1 (vpn-id): openvpn was recreated after demo-celery-1 started, and demo-celery-1 has no tunnel.')
+    expect(outcome.fix).toContain('--force-recreate --no-deps celery')
+  })
+
+  it('fails a worker on another network', () => {
+    const outcome = judgeNamespace(snapshot({ service: 'celery', networkMode: 'demo_default' }, 'net:[7]'), vpn)
+    expect(outcome).toMatchObject({ verdict: 'failed', fix: 'Set network_mode: "service:openvpn" on celery.' })
+  })
+
+  it('fails a worker that is not running', () => {
+    expect(judgeNamespace(snapshot({ ...celery, status: 'exited', exitCode: 137 }, undefined), vpn).summary).toContain('is exited (exit code 137)')
+  })
+})
+
+describe('judgeRoutes', () => {
+  it('passes with the covering route as evidence', () => {
+    expect(judgeRoutes(snapshot(celery, 'net:[100]'), [parseSubnet('10.8.0.0/24')])).toMatchObject({ verdict: 'passed', summary: '10.8.0.0/24 dev tun0' })
+  })
+
+  it('fails naming the subnet, and says when the namespace has only lo', () => {
+    const outcome = judgeRoutes(snapshot(celery, 'net:[99]', 'Iface\tDestination'), [parseSubnet('10.8.0.0/24')])
+    expect(outcome.verdict).toBe('failed')
+    expect(outcome.summary).toBe('no route over tun/tap covers 10.8.0.0/24 (the namespace has no routes at all, only lo)')
+  })
+
+  it('fails when there is nothing to check', () => {
+    expect(judgeRoutes(snapshot(celery, 'net:[100]'), []).verdict).toBe('failed')
+  })
+})
+
+describe('splitProcTables', () => {
+  it('separates one cat of route, ipv6_route and dev', () => {
+    const v6 = 'fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     tun0'
+    const tables = splitProcTables(`${ROUTE_SUBNET}${v6}\n${DEV}\n`)
+    expect(parseIpv4Routes(tables.ipv4)).toHaveLength(3)
+    expect(tables.ipv6.trim()).toBe(v6)
+    expect(parseInterfaceCounters(tables.dev).get('tun0')?.txPackets).toBe(17)
+  })
+})
+
+describe('judgeReach', () => {
+  const answer = { from: 'demo-openvpn-1', tool: 'ping', answered: true, roundTripMs: 0.4, output: '' }
+
+  it('passes an answer through the tunnel, with the packets tun0 sent as evidence', () => {
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer, tunnelPacketsSent: 1 })).toMatchObject({
+      verdict: 'passed',
+      summary: '10.8.0.10 answered in 0.4 ms via 10.8.0.0/24 dev tun0',
+      evidence: { probed_from: 'demo-openvpn-1', tool: 'ping', round_trip_ms: 0.4, tun0_tx_packets_sent: 1 }
+    })
+  })
+
+  it('fails an answer that did not come through the tunnel', () => {
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '172.18.0.9', { answer }).summary).toBe('172.18.0.9 answered, but not through the tunnel (route: 172.18.0.0/16 dev eth0).')
+  })
+
+  it('fails a silent device, and a namespace with no route to it', () => {
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer: { ...answer, answered: false } }).summary).toContain('did not answer within 2 s')
+    expect(judgeReach(snapshot(celery, 'net:[99]', 'Iface\tDestination'), '10.8.0.10', {}).summary).toContain('no route over the tunnel leads to it')
+  })
+})

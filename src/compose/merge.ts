@@ -1,0 +1,126 @@
+// Compose's rules for combining definitions (compose-go `override`): later
+// files over earlier ones, and a service over the one it `extends`. Mappings
+// merge key by key, sequences append without duplicates, scalars replace;
+// `command`, `entrypoint`, `healthcheck.test` and `x-` extensions replace whole.
+import { basename, dirname, resolve } from 'node:path'
+import { ComposeFileError } from '../errors.js'
+import { emptyMap, mapEntries, plain, withVia, type MapNode, type TreeNode } from './yaml-tree.js'
+
+const REPLACED_WHOLE = [
+  ['services', '*', 'command'],
+  ['services', '*', 'entrypoint'],
+  ['services', '*', 'healthcheck', 'test']
+]
+
+/** `over` merged onto `base`; undefined when `over` is tagged `!reset`. A value of `over` that replaces one of `base` is marked `via` (the override file), when given. */
+export function mergeNode(base: TreeNode | undefined, over: TreeNode, path: string[], via?: string): TreeNode | undefined {
+  if (over.tag === 'reset') return undefined
+  if (base === undefined) return over
+  const replaced = via ? withVia(over, via) : over
+  if (over.tag === 'override' || replacedWhole(path)) return replaced
+  // A merged collection stays located where it was first written: a service is where it is defined.
+  if (base.kind === 'map' && over.kind === 'map') return { ...base, entries: mergeEntries(base.entries, over.entries, path, via) }
+  if (base.kind === 'seq' && over.kind === 'seq') return { ...base, items: appendUnique(base.items, over.items) }
+  return replaced
+}
+
+function replacedWhole(path: string[]): boolean {
+  if (path.at(-1)?.startsWith('x-')) return true
+  return REPLACED_WHOLE.some((pattern) => pattern.length === path.length && pattern.every((part, i) => part === '*' || part === path[i]))
+}
+
+function mergeEntries(base: Map<string, TreeNode>, over: Map<string, TreeNode>, path: string[], via: string | undefined): Map<string, TreeNode> {
+  const merged = new Map(base)
+  for (const [key, node] of over) {
+    const value = mergeNode(base.get(key), node, [...path, key], via)
+    if (value === undefined) merged.delete(key)
+    else merged.set(key, value)
+  }
+  return merged
+}
+
+/** An item written again by a later file keeps its place and takes the later location. */
+function appendUnique(base: TreeNode[], over: TreeNode[]): TreeNode[] {
+  const items = new Map<string, TreeNode>()
+  for (const item of [...base, ...over]) items.set(JSON.stringify(plain(item)), item)
+  return [...items.values()]
+}
+
+/** The `services` mapping of a file, each service a mapping (`name:` alone is an empty one) with `depends_on` in map form. */
+export function normalizeServices(root: MapNode): MapNode {
+  const services = root.entries.get('services')
+  if (services === undefined || (services.kind === 'scalar' && services.value === null)) return root
+  if (services.kind !== 'map') throw new ComposeFileError('`services` must be a mapping', services.at)
+  const normalized = mapEntries(services.entries, (service, name) => normalizeService(service, name))
+  return { ...root, entries: new Map(root.entries).set('services', { ...services, entries: normalized }) }
+}
+
+function normalizeService(service: TreeNode, name: string): MapNode {
+  if (service.kind === 'scalar' && service.value === null) return { ...emptyMap(service.at), keyAt: service.keyAt }
+  if (service.kind !== 'map') throw new ComposeFileError(`service ${name} must be a mapping`, service.keyAt ?? service.at)
+  const dependsOn = service.entries.get('depends_on')
+  if (dependsOn?.kind !== 'seq') return service
+  return { ...service, entries: new Map(service.entries).set('depends_on', dependsOnMap(dependsOn.items, dependsOn)) }
+}
+
+/** List form means `condition: service_started, required: true`, as Compose reads it; those values are marked implied. */
+function dependsOnMap(items: TreeNode[], list: TreeNode): MapNode {
+  const entries = new Map<string, TreeNode>()
+  for (const item of items) {
+    if (item.kind !== 'scalar' || typeof item.value !== 'string') throw new ComposeFileError('a `depends_on` list holds service names', item.at)
+    const implied = (value: string | boolean): TreeNode => ({ kind: 'scalar', value, at: item.at, via: item.via, implied: true })
+    const condition = new Map([['condition', implied('service_started')], ['required', implied(true)]])
+    entries.set(item.value, { kind: 'map', entries: condition, at: item.at, keyAt: item.at, via: item.via })
+  }
+  return { kind: 'map', entries, at: list.at, keyAt: list.keyAt, via: list.via }
+}
+
+/** Loads another file for `extends: {file: ...}`, interpolated and normalized like the main ones. */
+export type FileLoader = (file: string) => MapNode
+
+/** Every service of the file with its `extends` chain merged in. */
+export function applyExtends(root: MapNode, file: string, load: FileLoader): MapNode {
+  const services = root.entries.get('services')
+  if (services?.kind !== 'map') return root
+  const resolved = mapEntries(services.entries, (_, name) => extendedService({ file, services, name }, load, []))
+  return { ...root, entries: new Map(root.entries).set('services', { ...services, entries: resolved }) }
+}
+
+interface ServiceRef {
+  file: string
+  services: MapNode
+  name: string
+}
+
+function extendedService(ref: ServiceRef, load: FileLoader, chain: string[]): MapNode {
+  const service = ref.services.entries.get(ref.name) as MapNode
+  const spec = service.entries.get('extends')
+  if (spec === undefined) return service
+  const base = baseRef(spec, ref, load)
+  const id = `${base.file}#${base.name}`
+  if (chain.includes(id)) throw new ComposeFileError(`circular extends: ${[...chain, id].join(' -> ')}`, spec.at)
+  const inherited = extendedService(base, load, [...chain, id])
+  const where = base.file === ref.file ? '' : ` of ${basename(base.file)}`
+  const via = `extends: service ${base.name}${where} (${basename(ref.file)}:${(spec.keyAt ?? spec.at).line})`
+  const own: MapNode = { ...service, entries: new Map(service.entries) }
+  own.entries.delete('extends')
+  const merged = mergeNode(withVia(inherited, via), own, ['services', ref.name]) as MapNode
+  return { ...merged, at: service.at, keyAt: service.keyAt, via: service.via }
+}
+
+function baseRef(spec: TreeNode, ref: ServiceRef, load: FileLoader): ServiceRef {
+  const name = spec.kind === 'scalar' ? spec.value : spec.kind === 'map' ? scalarAt(spec, 'service') : undefined
+  if (typeof name !== 'string') throw new ComposeFileError(`extends of service ${ref.name} must name a service`, spec.at)
+  const fileName = spec.kind === 'map' ? scalarAt(spec, 'file') : undefined
+  const file = typeof fileName === 'string' ? resolve(dirname(ref.file), fileName) : ref.file
+  const services = file === ref.file ? ref.services : load(file).entries.get('services')
+  if (services?.kind !== 'map' || !services.entries.has(name)) {
+    throw new ComposeFileError(`service ${ref.name} extends ${name}, which is not a service of ${basename(file)}`, spec.at)
+  }
+  return { file, services, name }
+}
+
+function scalarAt(node: MapNode, key: string): unknown {
+  const value = node.entries.get(key)
+  return value?.kind === 'scalar' ? value.value : undefined
+}
