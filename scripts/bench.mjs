@@ -44,7 +44,13 @@ function readOptions() {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not '${values[name]}'`)
     return n
   }
-  return { pairs: count('runs'), lintRuns: count('lint-runs'), coldRuns: count('cold-runs'), only: new Set(values.only.split(',')), json: values.json }
+  return {
+    pairs: count('runs'),
+    lintRuns: count('lint-runs'),
+    coldRuns: count('cold-runs'),
+    only: new Set(values.only.split(',')),
+    json: values.json
+  }
 }
 
 /** A,B then B,A, round after round, so that slow drift (caches, a neighbour's load) hits all sides alike. */
@@ -70,7 +76,8 @@ async function oneStackRun(kind) {
   } finally {
     // For the action, anything left means its post step did not tear down.
     const left = ensureGone(name)
-    if (left > 0 && sample) Object.assign(sample, { ok: false, error: `${sample.error ?? 'run passed'}; left ${left} resources behind` })
+    if (left > 0 && sample)
+      Object.assign(sample, { ok: false, error: `${sample.error ?? 'run passed'}; left ${left} resources behind` })
   }
   return { project: name, ...sample }
 }
@@ -83,7 +90,11 @@ async function benchStack(pairs) {
       await yieldToSignals()
       const sample = await oneStackRun(kind)
       samples[kind].push(sample)
-      const detail = !sample.ok ? `FAILED: ${sample.error}` : sample.detection ? `detection ${ms(sample.detection.latencyMs)}` : ''
+      const detail = !sample.ok
+        ? `FAILED: ${sample.error}`
+        : sample.detection
+          ? `detection ${ms(sample.detection.latencyMs)}`
+          : ''
       log(`  pair ${i + 1}/${pairs}  ${kind.padEnd(6)}  ${ms(sample.ms).padStart(7)}  ${detail}`)
     }
   }
@@ -99,7 +110,8 @@ function phaseMedians(samples) {
 /** Median duration of each kind of check (health, tunnel, reach…) over the runs. */
 function checkMedians(samples) {
   const byCheck = new Map()
-  for (const check of samples.flatMap((s) => s.checks)) byCheck.set(check.check, [...(byCheck.get(check.check) ?? []), check.durationMs])
+  for (const check of samples.flatMap((s) => s.checks))
+    byCheck.set(check.check, [...(byCheck.get(check.check) ?? []), check.durationMs])
   return [...byCheck].map(([name, values]) => [name, median(values)])
 }
 
@@ -111,9 +123,14 @@ function summarizeStack(samples) {
   const plainMs = median(plain.map((s) => s.ms))
   const detections = action.map((s) => s.detection).filter(Boolean)
   // Each pair ran back to back, so its own ratio is immune to drift between pairs.
-  const pairRatios = samples.action.map((a, i) => (a.ok && samples.plain[i]?.ok ? a.ms / samples.plain[i].ms : NaN)).filter(Number.isFinite)
+  const pairRatios = samples.action
+    .map((a, i) => (a.ok && samples.plain[i]?.ok ? a.ms / samples.plain[i].ms : NaN))
+    .filter(Number.isFinite)
   const result = {
-    actionMs, plainMs, ratio: actionMs / plainMs, pairRatio: median(pairRatios),
+    actionMs,
+    plainMs,
+    ratio: actionMs / plainMs,
+    pairRatio: median(pairRatios),
     failures: samples.action.length + samples.plain.length - action.length - plain.length,
     detectionMs: median(detections.map((d) => d.latencyMs)),
     deliveryMs: median(detections.map((d) => d.deliveryMs)),
@@ -122,20 +139,59 @@ function summarizeStack(samples) {
     samples
   }
   log()
-  log(table(['side', 'median', 'range', 'runs ok'], [
-    ['full action (main + post)', ms(actionMs), range(action.map((s) => s.ms)), `${action.length}/${samples.action.length}`],
-    ['plain up -d --wait + down -v', ms(plainMs), range(plain.map((s) => s.ms)), `${plain.length}/${samples.plain.length}`],
-    ['ratio of the medians', result.ratio.toFixed(2), '', ''],
-    ['median of the per-pair ratios', result.pairRatio.toFixed(2), pairRatios.length ? `${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}` : 'n/a', `${pairRatios.length} pairs`]
-  ]))
-  log('\nWhere the action\'s time goes (medians):')
-  log(table(['phase', 'median'], phaseMedians(action).map(([name, value]) => [name, ms(value)])))
-  log('\nThe action\'s checks (medians of each check\'s durationMs in the report; reach checks run in parallel):')
-  log(table(['check', 'median'], checkMedians(action).map(([name, value]) => [name, ms(value)])))
+  log(
+    table(
+      ['side', 'median', 'range', 'runs ok'],
+      [
+        [
+          'full action (main + post)',
+          ms(actionMs),
+          range(action.map((s) => s.ms)),
+          `${action.length}/${samples.action.length}`
+        ],
+        [
+          'plain up -d --wait + down -v',
+          ms(plainMs),
+          range(plain.map((s) => s.ms)),
+          `${plain.length}/${samples.plain.length}`
+        ],
+        ['ratio of the medians', result.ratio.toFixed(2), '', ''],
+        [
+          'median of the per-pair ratios',
+          result.pairRatio.toFixed(2),
+          pairRatios.length ? `${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}` : 'n/a',
+          `${pairRatios.length} pairs`
+        ]
+      ]
+    )
+  )
+  log("\nWhere the action's time goes (medians):")
+  log(
+    table(
+      ['phase', 'median'],
+      phaseMedians(action).map(([name, value]) => [name, ms(value)])
+    )
+  )
+  log("\nThe action's checks (medians of each check's durationMs in the report; reach checks run in parallel):")
+  log(
+    table(
+      ['check', 'median'],
+      checkMedians(action).map(([name, value]) => [name, ms(value)])
+    )
+  )
   log('\nPlain Compose (medians):')
-  log(table(['phase', 'median'], phaseMedians(plain).map(([name, value]) => [name, ms(value)])))
-  log(`\nDetection latency over ${detections.length} runs: median ${ms(result.detectionMs)} (range ${range(detections.map((d) => d.latencyMs))});`)
-  log(`  of which event delivery to the action's stream ${ms(result.deliveryMs)}, its inspect until acting ${ms(result.inspectMs)}.`)
+  log(
+    table(
+      ['phase', 'median'],
+      phaseMedians(plain).map(([name, value]) => [name, ms(value)])
+    )
+  )
+  log(
+    `\nDetection latency over ${detections.length} runs: median ${ms(result.detectionMs)} (range ${range(detections.map((d) => d.latencyMs))});`
+  )
+  log(
+    `  of which event delivery to the action's stream ${ms(result.deliveryMs)}, its inspect until acting ${ms(result.inspectMs)}.`
+  )
   return result
 }
 
@@ -149,7 +205,12 @@ const LINT_SIZES = [1000, 100, 2]
 function lintStack(root, services) {
   const dir = join(root, String(services))
   const workers = writeStack(dir, services - 1)
-  return { services, dir, env: stepEnv({ mode: 'lint', 'working-directory': dir, 'tunnel-services': workers.join(',') }), samples: [] }
+  return {
+    services,
+    dir,
+    env: stepEnv({ mode: 'lint', 'working-directory': dir, 'tunnel-services': workers.join(',') }),
+    samples: []
+  }
 }
 
 /** Lints each size, alternating the order, within the time budget. */
@@ -161,7 +222,10 @@ async function benchLint(runs) {
     stacks.push(...LINT_SIZES.map((services) => lintStack(root, services)))
     const [big, , small] = stacks
     // Compose must accept the generated file, or the numbers mean nothing; its own time is a yardstick.
-    const compose = must(['docker', 'compose', '--project-name', 'otc-bench-lint', 'config', '--quiet'], { cwd: big.dir, timeoutMs: 120_000 })
+    const compose = must(['docker', 'compose', '--project-name', 'otc-bench-lint', 'config', '--quiet'], {
+      cwd: big.dir,
+      timeoutMs: 120_000
+    })
     for (const stack of stacks) lintRun(stack.env) // warm-up: file cache, not measured
     const started = performance.now()
     let budgetHit = false
@@ -172,16 +236,36 @@ async function benchLint(runs) {
       }
       await yieldToSignals()
       for (const stack of ordered(i, ...stacks)) stack.samples.push(lintRun(stack.env))
-      log(`  run ${i + 1}/${runs}  ${stacks.map((stack) => `${stack.services} services ${ms(stack.samples.at(-1))}`).join('  ')}`)
+      log(
+        `  run ${i + 1}/${runs}  ${stacks.map((stack) => `${stack.services} services ${ms(stack.samples.at(-1))}`).join('  ')}`
+      )
     }
     const medians = Object.fromEntries(stacks.map((stack) => [stack.services, median(stack.samples)]))
-    const result = { medians, lint1000Ms: medians[1000], composeConfigMs: compose.ms, runs: big.samples.length, budgetHit, samples: Object.fromEntries(stacks.map((stack) => [stack.services, stack.samples])) }
+    const result = {
+      medians,
+      lint1000Ms: medians[1000],
+      composeConfigMs: compose.ms,
+      runs: big.samples.length,
+      budgetHit,
+      samples: Object.fromEntries(stacks.map((stack) => [stack.services, stack.samples]))
+    }
     log()
-    log(table(['stack', 'median', 'range', 'beyond the 2-service stack, per service'], [
-      ...stacks.map((stack) => [`${stack.services} services (openvpn + ${stack.services - 1} worker${stack.services > 2 ? 's' : ''})`, ms(medians[stack.services]), range(stack.samples),
-        stack === small ? '' : `${((medians[stack.services] - medians[small.services]) / (stack.services - small.services)).toFixed(2)} ms`]),
-      ['for scale: docker compose config -q, 1,000 services (1 run)', ms(compose.ms), '', '']
-    ]))
+    log(
+      table(
+        ['stack', 'median', 'range', 'beyond the 2-service stack, per service'],
+        [
+          ...stacks.map((stack) => [
+            `${stack.services} services (openvpn + ${stack.services - 1} worker${stack.services > 2 ? 's' : ''})`,
+            ms(medians[stack.services]),
+            range(stack.samples),
+            stack === small
+              ? ''
+              : `${((medians[stack.services] - medians[small.services]) / (stack.services - small.services)).toFixed(2)} ms`
+          ]),
+          ['for scale: docker compose config -q, 1,000 services (1 run)', ms(compose.ms), '', '']
+        ]
+      )
+    )
     if (budgetHit) log(`  (stopped after ${result.runs} runs: past the ${LINT_BUDGET_MS / 1000} s budget)`)
     return result
   } finally {
@@ -213,11 +297,16 @@ async function benchColdStart(runs) {
   const result = { actionMs: median(action), floorMs: median(floor), samples: { action, floor } }
   result.overheadMs = result.actionMs - result.floorMs
   log()
-  log(table(['process', 'median', 'range'], [
-    ['node dist/index.js (lint, demo)', ms(result.actionMs), range(action)],
-    ['node -e 0', ms(result.floorMs), range(floor)],
-    ['overhead', ms(result.overheadMs), '']
-  ]))
+  log(
+    table(
+      ['process', 'median', 'range'],
+      [
+        ['node dist/index.js (lint, demo)', ms(result.actionMs), range(action)],
+        ['node -e 0', ms(result.floorMs), range(floor)],
+        ['overhead', ms(result.overheadMs), '']
+      ]
+    )
+  )
   return result
 }
 
@@ -225,26 +314,61 @@ async function benchColdStart(runs) {
 
 function verdictRows(results) {
   const rows = []
-  const add = (metric, value, shown, target, met) => rows.push([metric, Number.isFinite(value) ? shown : 'n/a', target, Number.isFinite(value) ? (met ? 'yes' : 'NO') : 'n/a'])
+  const add = (metric, value, shown, target, met) =>
+    rows.push([
+      metric,
+      Number.isFinite(value) ? shown : 'n/a',
+      target,
+      Number.isFinite(value) ? (met ? 'yes' : 'NO') : 'n/a'
+    ])
   if (results.stack) {
     const { ratio, actionMs, plainMs, detectionMs } = results.stack
-    add('full action / plain compose', ratio, `${ratio.toFixed(2)} (${ms(actionMs)} / ${ms(plainMs)})`, `≤ ${TARGETS.ratio.toFixed(2)}`, ratio <= TARGETS.ratio)
-    add('detection latency', detectionMs, ms(detectionMs), `< ${TARGETS.detectionMs} ms`, detectionMs < TARGETS.detectionMs)
+    add(
+      'full action / plain compose',
+      ratio,
+      `${ratio.toFixed(2)} (${ms(actionMs)} / ${ms(plainMs)})`,
+      `≤ ${TARGETS.ratio.toFixed(2)}`,
+      ratio <= TARGETS.ratio
+    )
+    add(
+      'detection latency',
+      detectionMs,
+      ms(detectionMs),
+      `< ${TARGETS.detectionMs} ms`,
+      detectionMs < TARGETS.detectionMs
+    )
   }
   if (results.lint) {
     const { lint1000Ms } = results.lint
-    add('lint, 1,000 services', lint1000Ms, ms(lint1000Ms), `< ${TARGETS.lint1000Ms} ms`, lint1000Ms < TARGETS.lint1000Ms)
+    add(
+      'lint, 1,000 services',
+      lint1000Ms,
+      ms(lint1000Ms),
+      `< ${TARGETS.lint1000Ms} ms`,
+      lint1000Ms < TARGETS.lint1000Ms
+    )
   }
   if (results.cold) {
     const { overheadMs } = results.cold
-    add('cold start overhead', overheadMs, ms(overheadMs), `< ${TARGETS.coldStartMs} ms`, overheadMs < TARGETS.coldStartMs)
+    add(
+      'cold start overhead',
+      overheadMs,
+      ms(overheadMs),
+      `< ${TARGETS.coldStartMs} ms`,
+      overheadMs < TARGETS.coldStartMs
+    )
   }
   return rows
 }
 
 function printMachine(machine) {
   log('## Machine')
-  log(table(['item', 'value'], Object.entries(machine).map(([key, value]) => [key, String(value)])))
+  log(
+    table(
+      ['item', 'value'],
+      Object.entries(machine).map(([key, value]) => [key, String(value)])
+    )
+  )
   const others = run(['docker', 'ps', '--quiet'], { timeoutMs: 30_000 }).stdout.split('\n').filter(Boolean).length
   log(`Containers already running on the engine: ${others} (a busy engine makes the stack numbers noisy).`)
 }

@@ -18,5 +18,11 @@ export interface ActionRun {
 export function parseFileCommands(text: string): Map<string, string>
 export function runAction(
   inputs: Record<string, string>,
-  options?: { workspace?: string; env?: Record<string, string>; post?: boolean; echo?: boolean; cancelMainAfterMs?: number }
+  options?: {
+    workspace?: string
+    env?: Record<string, string>
+    post?: boolean
+    echo?: boolean
+    cancelMainAfterMs?: number
+  }
 ): ActionRun

@@ -51,8 +51,15 @@ function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
   // GNU timeout sends it, because spawnSync stops reading output once its own
   // time limit fires, and what the step says when cancelled must be seen.
   const node = [process.execPath, join(ROOT, 'dist/index.js')]
-  const argv = cancelAfterMs ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...node] : node
-  const result = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8', timeout: 20 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
+  const argv = cancelAfterMs
+    ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...node]
+    : node
+  const result = spawnSync(argv[0], argv.slice(1), {
+    env,
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   // Like the runner, show debug lines only when step debugging is on.
   const shown = process.env.ACTIONS_STEP_DEBUG ? result.stdout : result.stdout.replace(/^::debug::.*\n/gm, '')
   if (echo) process.stdout.write(shown + result.stderr)
@@ -70,17 +77,31 @@ function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
 /** Main, then post with the state main saved. Returns both steps and the JSON report. */
 export function runAction(inputs, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'otc-run-'))
-  const files = (name) => ({ output: join(dir, `${name}-output`), state: join(dir, `${name}-state`), summary: join(dir, `${name}-summary.md`) })
+  const files = (name) => ({
+    output: join(dir, `${name}-output`),
+    state: join(dir, `${name}-state`),
+    summary: join(dir, `${name}-summary.md`)
+  })
   const workspace = options.workspace ?? process.cwd()
   const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
   const stateEnv = Object.fromEntries([...main.state].map(([name, value]) => [`STATE_${name}`, value]))
-  const post = options.post === false ? undefined : step(inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
+  const post =
+    options.post === false
+      ? undefined
+      : step(inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
   const reportPath = main.outputs.get('report')
-  return { main, post, report: reportPath ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined, summaryPath: files('main').summary }
+  return {
+    main,
+    post,
+    report: reportPath ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined,
+    summaryPath: files('main').summary
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const inputs = Object.fromEntries(process.argv.slice(2).map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]))
+  const inputs = Object.fromEntries(
+    process.argv.slice(2).map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)])
+  )
   const run = runAction(inputs, { echo: true })
   console.log(`\nOutputs: ${JSON.stringify(Object.fromEntries(run.main.outputs))}`)
   console.log(`Job summary (Markdown): ${run.summaryPath}`)

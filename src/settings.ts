@@ -106,7 +106,10 @@ function oneOf<T extends string>(input: (name: string) => string, name: string, 
 
 function matching(name: string, value: string, pattern: RegExp, what: string): string {
   if (pattern.test(value)) return value
-  throw new InputError(name, `'${value}' is not ${what} (allowed: ${pattern.source}). Fix the value; it is never passed to a shell.`)
+  throw new InputError(
+    name,
+    `'${value}' is not ${what} (allowed: ${pattern.source}). Fix the value; it is never passed to a shell.`
+  )
 }
 
 function serviceName(name: string, value: string): string {
@@ -117,7 +120,10 @@ function readDirectory(value: string, environment: NodeJS.ProcessEnv): string {
   const base = environment.GITHUB_WORKSPACE || process.cwd()
   const directory = isAbsolute(value) ? value : resolve(base, value)
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-    throw new InputError('working-directory', `${directory} is not a directory. Check out the repository first, or fix the path.`)
+    throw new InputError(
+      'working-directory',
+      `${directory} is not a directory. Check out the repository first, or fix the path.`
+    )
   }
   return directory
 }
@@ -134,7 +140,13 @@ function readFiles(name: string, values: string[], directory: string, required: 
 }
 
 function readProjectName(value: string, mode: Mode, environment: NodeJS.ProcessEnv): string | undefined {
-  if (value) return matching('project-name', value, PROJECT_NAME, 'a valid Compose project name (lower case letters, digits, - and _, starting with a letter or digit)')
+  if (value)
+    return matching(
+      'project-name',
+      value,
+      PROJECT_NAME,
+      'a valid Compose project name (lower case letters, digits, - and _, starting with a letter or digit)'
+    )
   return mode === 'full' ? uniqueProjectName(environment) : undefined
 }
 
@@ -142,15 +154,25 @@ function readProjectName(value: string, mode: Mode, environment: NodeJS.ProcessE
 export function uniqueProjectName(environment: NodeJS.ProcessEnv): string {
   const { GITHUB_RUN_ID: run, GITHUB_RUN_ATTEMPT: attempt, GITHUB_JOB: job } = environment
   const parts = run ? [run, attempt || '1', job || 'job'] : [Date.now().toString(36), process.pid.toString(36)]
-  const name = ['otc', ...parts].join('-').toLowerCase().replace(/[^a-z0-9_-]/g, '-')
+  const name = ['otc', ...parts]
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '-')
   return name.slice(0, 63)
 }
 
 function readTunnelServices(values: string[], vpnService: string): string[] {
-  if (values.length === 0) throw new InputError('tunnel-services', 'no service given. Name the services that must reach devices through the tunnel.')
+  if (values.length === 0)
+    throw new InputError(
+      'tunnel-services',
+      'no service given. Name the services that must reach devices through the tunnel.'
+    )
   const services = [...new Set(values.map((value) => serviceName('tunnel-services', value)))]
   if (services.includes(vpnService)) {
-    throw new InputError('tunnel-services', `'${vpnService}' is the vpn service itself. List only the services that share its network namespace.`)
+    throw new InputError(
+      'tunnel-services',
+      `'${vpnService}' is the vpn service itself. List only the services that share its network namespace.`
+    )
   }
   return services
 }
@@ -181,12 +203,18 @@ function readAddress(value: string): string {
 
 function readUpFlags(value: string): string[] {
   const words = parseShellWords(value, (variable) => {
-    throw new InputError('up-flags', `'$${variable}' is shell syntax: no shell runs these words, so nothing would expand it. Write the value itself.`)
+    throw new InputError(
+      'up-flags',
+      `'$${variable}' is shell syntax: no shell runs these words, so nothing would expand it. Write the value itself.`
+    )
   })
   return words.map((word) => {
     if (typeof word === 'string') return word
     const token = 'op' in word ? word.op : 'comment' in word ? `#${word.comment}` : String(word)
-    throw new InputError('up-flags', `'${token}' is shell syntax; these words are passed to 'docker compose up' as they are and never run by a shell. Remove it.`)
+    throw new InputError(
+      'up-flags',
+      `'${token}' is shell syntax; these words are passed to 'docker compose up' as they are and never run by a shell. Remove it.`
+    )
   })
 }
 

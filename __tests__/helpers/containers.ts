@@ -30,8 +30,14 @@ export function rawContainer(options: RawOptions = {}): Record<string, unknown> 
       StartedAt: options.startedAt ?? '2026-11-28T12:00:00.000000000Z',
       ...(options.health ? { Health: { Status: options.health, Log: options.probes ?? [] } } : {})
     },
-    HostConfig: { NetworkMode: options.networkMode ?? 'demo_default', RestartPolicy: { Name: options.restartPolicy ?? '', MaximumRetryCount: options.maxRetries ?? 0 } },
-    Config: { Image: 'otc-openvpn:test', Labels: { 'com.docker.compose.project': options.project ?? 'demo', 'com.docker.compose.service': service } }
+    HostConfig: {
+      NetworkMode: options.networkMode ?? 'demo_default',
+      RestartPolicy: { Name: options.restartPolicy ?? '', MaximumRetryCount: options.maxRetries ?? 0 }
+    },
+    Config: {
+      Image: 'otc-openvpn:test',
+      Labels: { 'com.docker.compose.project': options.project ?? 'demo', 'com.docker.compose.service': service }
+    }
   }
 }
 

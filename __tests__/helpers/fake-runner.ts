@@ -11,4 +11,3 @@ export class FakeRunner implements CommandRunner {
     return { argv, exitCode: 0, stdout: '', stderr: '', killed: false, durationMs: 1, ...answer }
   }
 }
-

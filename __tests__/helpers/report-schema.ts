@@ -23,7 +23,13 @@ function validator(): ValidateFunction {
     // Strict, so that a typo in the schema is an error rather than a keyword
     // that silently checks nothing; `required` in the if/then rules names
     // properties defined at the top level, which strictRequired cannot see.
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true })
+    const ajv = new Ajv2020({
+      allErrors: true,
+      verbose: true,
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true
+    })
     addFormats(ajv)
     compiled = ajv.compile(JSON.parse(readFileSync(REPORT_SCHEMA_PATH, 'utf8')) as object)
   }
@@ -34,7 +40,10 @@ function validator(): ValidateFunction {
 function wanted(schema: unknown): string {
   const properties = (schema as { properties?: Record<string, { const?: unknown }> }).properties ?? {}
   const constants = Object.entries(properties).filter(([, property]) => 'const' in property)
-  return constants.map(([name, property]) => `${name} ${JSON.stringify(property.const)}`).join(', ') || JSON.stringify(schema)
+  return (
+    constants.map(([name, property]) => `${name} ${JSON.stringify(property.const)}`).join(', ') ||
+    JSON.stringify(schema)
+  )
 }
 
 function explain(error: ErrorObject): string {
@@ -69,6 +78,8 @@ export function validateReport(report: unknown): string[] {
   if (validate(json)) return []
   // `if`/`then` report their own failure as well as the one inside: keep the
   // inside. `contains` reports why each item did not match: keep its summary.
-  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if' && !error.schemaPath.includes('/contains/'))
+  const errors = (validate.errors ?? []).filter(
+    (error) => error.keyword !== 'if' && !error.schemaPath.includes('/contains/')
+  )
   return [...new Set(errors.map(explain))]
 }

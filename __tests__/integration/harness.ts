@@ -12,7 +12,10 @@ export type { ActionRun, StepRun }
 
 /** Runs main and post with the fixture stacks as the workspace; every report
  * a run writes must match the published schema. */
-export function runAction(inputs: Record<string, string>, options: { env?: Record<string, string>; post?: boolean; cancelMainAfterMs?: number } = {}): ActionRun {
+export function runAction(
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; post?: boolean; cancelMainAfterMs?: number } = {}
+): ActionRun {
   const run = runActionIn(inputs, { workspace: STACKS, ...options })
   if (run.report) expect(validateReport(run.report)).toEqual([])
   return run
@@ -23,7 +26,9 @@ export function annotations(run: StepRun, level: 'error' | 'warning' | 'notice')
   return run.stdout
     .split('\n')
     .filter((line) => line.startsWith(`::${level}`))
-    .map((line) => line.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+    .map((line) =>
+      line.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+    )
 }
 
 export function docker(...args: string[]): string {
@@ -42,7 +47,12 @@ export function leftovers(project: string): string[] {
 
 /** Brings a fixture stack up with plain Compose (for verify-mode tests). */
 export function composeUp(stack: string, project: string): void {
-  execFileSync('docker', ['compose', '-p', project, 'up', '--detach', '--wait'], { cwd: join(STACKS, stack), encoding: 'utf8', timeout: 300_000, stdio: 'pipe' })
+  execFileSync('docker', ['compose', '-p', project, 'up', '--detach', '--wait'], {
+    cwd: join(STACKS, stack),
+    encoding: 'utf8',
+    timeout: 300_000,
+    stdio: 'pipe'
+  })
 }
 
 export function composeDown(project: string): void {

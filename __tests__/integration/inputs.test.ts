@@ -26,7 +26,10 @@ describe('bad input', () => {
     [{ mode: 'fast' }, "Input 'mode': 'fast' is not one of full, verify, lint"],
     [{ 'compose-file': 'nope.yml' }, "Input 'compose-file': .*nope.yml does not exist"],
     [{ 'vpn-service': 'vpn; touch /tmp/otc-pwned' }, "Input 'vpn-service'"],
-    [{ 'tunnel-services': 'celery, workers' }, "Input 'tunnel-services': 'workers' is not a service of the compose project"],
+    [
+      { 'tunnel-services': 'celery, workers' },
+      "Input 'tunnel-services': 'workers' is not a service of the compose project"
+    ],
     [{ 'management-subnet': '10.8.0.0/40' }, "Input 'management-subnet'"],
     [{ 'probe-targets': 'device.lan' }, "Input 'probe-targets'"],
     [{ 'health-timeout': 'soon' }, "Input 'health-timeout'"],
@@ -70,7 +73,10 @@ describe('missing tools', () => {
   })
 
   it('full mode without a daemon says so once', () => {
-    const run = runAction({ 'working-directory': 'demo', 'project-name': project }, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } })
+    const run = runAction(
+      { 'working-directory': 'demo', 'project-name': project },
+      { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } }
+    )
     expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('The Docker daemon does not answer')])
     expect(run.main.exitCode).toBe(1)
   })

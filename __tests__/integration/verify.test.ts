@@ -10,7 +10,17 @@ import { ProcessRunner } from '../../src/docker/command.js'
 import { Docker } from '../../src/docker/client.js'
 import { Prober } from '../../src/checks/reach.js'
 import { validateReport } from '../helpers/report-schema.js'
-import { composeDown, composeUp, docker, leftovers, runAction, STACKS, trackProjects, uniqueProject, type ActionRun } from './harness.js'
+import {
+  composeDown,
+  composeUp,
+  docker,
+  leftovers,
+  runAction,
+  STACKS,
+  trackProjects,
+  uniqueProject,
+  type ActionRun
+} from './harness.js'
 
 const MINUTES = 60_000
 const healthy = uniqueProject('verify')
@@ -28,7 +38,11 @@ function verdicts(checks: { check: string; service: string; verdict: string }[])
 
 function cli(args: string[]): { status: number; stdout: string; report: any } {
   const json = join(tmpdir(), `otc-cli-${process.pid}-${Date.now()}.json`)
-  const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/index.js'), ...args, '--json', json], { cwd: STACKS, encoding: 'utf8', timeout: 5 * MINUTES })
+  const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/index.js'), ...args, '--json', json], {
+    cwd: STACKS,
+    encoding: 'utf8',
+    timeout: 5 * MINUTES
+  })
   const report = JSON.parse(readFileSync(json, 'utf8'))
   expect(validateReport(report)).toEqual([])
   return { status: result.status ?? -1, stdout: result.stdout + result.stderr, report }
@@ -46,7 +60,12 @@ describe('verify mode on a running deployment', () => {
 
   beforeAll(() => {
     before = fingerprint(healthy)
-    run = runAction({ mode: 'verify', 'working-directory': 'demo', 'project-name': healthy, 'probe-targets': '10.8.0.10' })
+    run = runAction({
+      mode: 'verify',
+      'working-directory': 'demo',
+      'project-name': healthy,
+      'probe-targets': '10.8.0.10'
+    })
   }, 5 * MINUTES)
 
   it('passes without starting, stopping or recreating anything', () => {
@@ -65,7 +84,16 @@ describe('verify mode on a running deployment', () => {
   })
 
   it('gives the same verdicts from the CLI', () => {
-    const result = cli(['--mode', 'verify', '--working-directory', 'demo', '--project-name', healthy, '--probe-targets', '10.8.0.10'])
+    const result = cli([
+      '--mode',
+      'verify',
+      '--working-directory',
+      'demo',
+      '--project-name',
+      healthy,
+      '--probe-targets',
+      '10.8.0.10'
+    ])
     expect(result.status).toBe(0)
     expect(result.stdout).toContain('PASSED: Management tunnel works')
     expect(verdicts(result.report.checks)).toEqual(verdicts(run.report!.checks))
@@ -76,82 +104,157 @@ describe('verify mode on a running deployment', () => {
 describe('route flaps', () => {
   const vpn = `${healthy}-openvpn-1`
 
-  it('waits out a route that vanishes for a moment, within route-timeout', () => {
-    docker('exec', vpn, 'ip', 'route', 'del', '10.8.0.0/24', 'dev', 'tun0')
-    // Comes back 2 s later, as after an OpenVPN restart (a fixture-side shell).
-    docker('exec', '--detach', vpn, 'sh', '-c', 'sleep 2; ip route add 10.8.0.0/24 dev tun0')
-    const run = runAction({ mode: 'verify', 'working-directory': 'demo', 'project-name': healthy, 'route-timeout': '20' })
-    expect(run.main.outputs.get('result')).toBe('passed')
-    const tunnel = run.report!.checks.find((c: any) => c.check === 'tunnel')
-    expect(tunnel.durationMs).toBeGreaterThan(1000)
-  }, 2 * MINUTES)
+  it(
+    'waits out a route that vanishes for a moment, within route-timeout',
+    () => {
+      docker('exec', vpn, 'ip', 'route', 'del', '10.8.0.0/24', 'dev', 'tun0')
+      // Comes back 2 s later, as after an OpenVPN restart (a fixture-side shell).
+      docker('exec', '--detach', vpn, 'sh', '-c', 'sleep 2; ip route add 10.8.0.0/24 dev tun0')
+      const run = runAction({
+        mode: 'verify',
+        'working-directory': 'demo',
+        'project-name': healthy,
+        'route-timeout': '20'
+      })
+      expect(run.main.outputs.get('result')).toBe('passed')
+      const tunnel = run.report!.checks.find((c: any) => c.check === 'tunnel')
+      expect(tunnel.durationMs).toBeGreaterThan(1000)
+    },
+    2 * MINUTES
+  )
 
-  it('calls a route missing once route-timeout has passed', () => {
-    docker('exec', vpn, 'ip', 'route', 'del', '10.8.0.0/24', 'dev', 'tun0')
-    try {
-      const run = runAction({ mode: 'verify', 'working-directory': 'demo', 'project-name': healthy, 'management-subnet': '10.8.0.0/24', 'route-timeout': '3' })
-      expect(run.main.exitCode).toBe(1)
-      const failed = run.report!.checks.filter((c: any) => c.verdict === 'failed')
-      expect(failed.map((c: any) => `${c.check} ${c.service}`)).toEqual(['tunnel openvpn', 'route celery', 'route celery_monitoring'])
-      expect(failed[0].summary).toContain('no tun/tap route covers 10.8.0.0/24')
-      expect(failed[0].durationMs).toBeGreaterThanOrEqual(3000)
-    } finally {
-      docker('exec', vpn, 'ip', 'route', 'add', '10.8.0.0/24', 'dev', 'tun0')
-    }
-  }, 2 * MINUTES)
+  it(
+    'calls a route missing once route-timeout has passed',
+    () => {
+      docker('exec', vpn, 'ip', 'route', 'del', '10.8.0.0/24', 'dev', 'tun0')
+      try {
+        const run = runAction({
+          mode: 'verify',
+          'working-directory': 'demo',
+          'project-name': healthy,
+          'management-subnet': '10.8.0.0/24',
+          'route-timeout': '3'
+        })
+        expect(run.main.exitCode).toBe(1)
+        const failed = run.report!.checks.filter((c: any) => c.verdict === 'failed')
+        expect(failed.map((c: any) => `${c.check} ${c.service}`)).toEqual([
+          'tunnel openvpn',
+          'route celery',
+          'route celery_monitoring'
+        ])
+        expect(failed[0].summary).toContain('no tun/tap route covers 10.8.0.0/24')
+        expect(failed[0].durationMs).toBeGreaterThanOrEqual(3000)
+      } finally {
+        docker('exec', vpn, 'ip', 'route', 'add', '10.8.0.0/24', 'dev', 'tun0')
+      }
+    },
+    2 * MINUTES
+  )
 })
 
 describe('probing without ping, as a non-root user', () => {
-  it('uses python3 and an unprivileged ICMP socket, and tells a silent address apart', async () => {
-    const docker = await Docker.connect(new ProcessRunner())
-    const worker = (await docker.projectContainers(healthy)).find((c) => c.service === 'celery')!
-    const answer = await new Prober(docker).probe([worker], '10.8.0.10')
-    expect(answer).toMatchObject({ from: worker.name, tool: 'python3', answered: true })
-    expect(answer!.roundTripMs).toBeGreaterThan(0)
-    // An address in the subnet that no device holds.
-    expect(await new Prober(docker).probe([worker], '10.8.0.99')).toMatchObject({ tool: 'python3', answered: false })
-  }, MINUTES)
+  it(
+    'uses python3 and an unprivileged ICMP socket, and tells a silent address apart',
+    async () => {
+      const docker = await Docker.connect(new ProcessRunner())
+      const worker = (await docker.projectContainers(healthy)).find((c) => c.service === 'celery')!
+      const answer = await new Prober(docker).probe([worker], '10.8.0.10')
+      expect(answer).toMatchObject({ from: worker.name, tool: 'python3', answered: true })
+      expect(answer!.roundTripMs).toBeGreaterThan(0)
+      // An address in the subnet that no device holds.
+      expect(await new Prober(docker).probe([worker], '10.8.0.99')).toMatchObject({ tool: 'python3', answered: false })
+    },
+    MINUTES
+  )
 })
 
 describe('the CLI on a broken stack', () => {
-  it('fails the race with the same causes as the action, exit code 1, and tears down', () => {
-    const name = project('cli-race')
-    const result = cli(['--working-directory', 'race', '--project-name', name, '--preflight', 'report', '--route-timeout', '5'])
-    expect(result.status).toBe(1)
-    expect(result.stdout).toContain('FAILED: Management tunnel check failed')
-    expect(result.stdout).toMatch(/FAIL namespace\s+\S+celery-1\s+Stale namespace/)
-    expect(result.report.checks.filter((c: any) => c.verdict === 'failed').map((c: any) => `${c.check} ${c.service}`)).toEqual(
-      expect.arrayContaining(['namespace celery', 'namespace celery_monitoring'])
-    )
-  }, 5 * MINUTES)
+  it(
+    'fails the race with the same causes as the action, exit code 1, and tears down',
+    () => {
+      const name = project('cli-race')
+      const result = cli([
+        '--working-directory',
+        'race',
+        '--project-name',
+        name,
+        '--preflight',
+        'report',
+        '--route-timeout',
+        '5'
+      ])
+      expect(result.status).toBe(1)
+      expect(result.stdout).toContain('FAILED: Management tunnel check failed')
+      expect(result.stdout).toMatch(/FAIL namespace\s+\S+celery-1\s+Stale namespace/)
+      expect(
+        result.report.checks.filter((c: any) => c.verdict === 'failed').map((c: any) => `${c.check} ${c.service}`)
+      ).toEqual(expect.arrayContaining(['namespace celery', 'namespace celery_monitoring']))
+    },
+    5 * MINUTES
+  )
 
-  it('tears down what it started when it gets SIGTERM (cron, systemd), and exits 143', () => {
-    const name = project('cli-term')
-    const argv = ['timeout', '--preserve-status', '--signal=TERM', '1.5s', process.execPath, join(ROOT, 'dist/cli/index.js'), '--working-directory', 'demo', '--project-name', name]
-    const result = spawnSync(argv[0], argv.slice(1), { cwd: STACKS, encoding: 'utf8', timeout: 2 * MINUTES })
-    expect(result.status).toBe(143)
-    expect(result.stderr).toContain('error: Cancelled (SIGTERM).')
-    expect(result.stdout).toMatch(new RegExp(`Removed .* of project ${name}\\.`))
-  }, 3 * MINUTES)
+  it(
+    'tears down what it started when it gets SIGTERM (cron, systemd), and exits 143',
+    () => {
+      const name = project('cli-term')
+      const argv = [
+        'timeout',
+        '--preserve-status',
+        '--signal=TERM',
+        '1.5s',
+        process.execPath,
+        join(ROOT, 'dist/cli/index.js'),
+        '--working-directory',
+        'demo',
+        '--project-name',
+        name
+      ]
+      const result = spawnSync(argv[0], argv.slice(1), { cwd: STACKS, encoding: 'utf8', timeout: 2 * MINUTES })
+      expect(result.status).toBe(143)
+      expect(result.stderr).toContain('error: Cancelled (SIGTERM).')
+      expect(result.stdout).toMatch(new RegExp(`Removed .* of project ${name}\\.`))
+    },
+    3 * MINUTES
+  )
 
   it('exits 2 with one line on bad input', () => {
-    const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/index.js'), '--mode', 'sometimes'], { cwd: STACKS, encoding: 'utf8' })
+    const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/index.js'), '--mode', 'sometimes'], {
+      cwd: STACKS,
+      encoding: 'utf8'
+    })
     expect(result.status).toBe(2)
-    expect(result.stderr.trim()).toBe("error: Input 'mode': 'sometimes' is not one of full, verify, lint. Use one of those values.")
+    expect(result.stderr.trim()).toBe(
+      "error: Input 'mode': 'sometimes' is not one of full, verify, lint. Use one of those values."
+    )
   })
 })
 
 describe('a deployment whose vpn container was recreated under its workers (nightly verify)', () => {
-  it('names both workers as stale, without touching anything', () => {
-    execFileSync('docker', ['compose', '-p', healthy, 'up', '--detach', '--wait', '--force-recreate', '--no-deps', 'openvpn'], { cwd: join(STACKS, 'demo'), stdio: 'pipe', timeout: 2 * MINUTES })
-    const before = fingerprint(healthy)
-    const run = runAction({ mode: 'verify', 'working-directory': 'demo', 'project-name': healthy, 'route-timeout': '3' })
-    expect(run.main.exitCode).toBe(1)
-    for (const service of ['celery', 'celery_monitoring']) {
-      const namespace = run.report!.checks.find((c: any) => c.check === 'namespace' && c.service === service)
-      expect(namespace.summary).toMatch(/^Stale namespace: .* joined container \w{12}, which is no longer .*openvpn-1/)
-      expect(namespace.fix).toContain(`--force-recreate --no-deps ${service}`)
-    }
-    expect(fingerprint(healthy)).toBe(before)
-  }, 3 * MINUTES)
+  it(
+    'names both workers as stale, without touching anything',
+    () => {
+      execFileSync(
+        'docker',
+        ['compose', '-p', healthy, 'up', '--detach', '--wait', '--force-recreate', '--no-deps', 'openvpn'],
+        { cwd: join(STACKS, 'demo'), stdio: 'pipe', timeout: 2 * MINUTES }
+      )
+      const before = fingerprint(healthy)
+      const run = runAction({
+        mode: 'verify',
+        'working-directory': 'demo',
+        'project-name': healthy,
+        'route-timeout': '3'
+      })
+      expect(run.main.exitCode).toBe(1)
+      for (const service of ['celery', 'celery_monitoring']) {
+        const namespace = run.report!.checks.find((c: any) => c.check === 'namespace' && c.service === service)
+        expect(namespace.summary).toMatch(
+          /^Stale namespace: .* joined container \w{12}, which is no longer .*openvpn-1/
+        )
+        expect(namespace.fix).toContain(`--force-recreate --no-deps ${service}`)
+      }
+      expect(fingerprint(healthy)).toBe(before)
+    },
+    3 * MINUTES
+  )
 })

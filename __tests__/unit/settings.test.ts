@@ -25,7 +25,10 @@ function inputError(inputs: Record<string, string>): InputError {
 
 describe('readSettings', () => {
   it('applies the defaults of action.yml', () => {
-    const settings = settingsWith({}, { ...environment, GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'Tunnel_Check' })
+    const settings = settingsWith(
+      {},
+      { ...environment, GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'Tunnel_Check' }
+    )
     expect(settings).toMatchObject({
       mode: 'full',
       workingDirectory: workspace,
@@ -101,7 +104,9 @@ describe('uniqueProjectName', () => {
   it('is unique per run, attempt and job, and valid for Compose', () => {
     const name = uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'Build & Test' })
     expect(name).toBe('otc-9-1-build---test')
-    expect(uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'x' })).not.toBe(uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'x' }))
+    expect(uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'x' })).not.toBe(
+      uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'x' })
+    )
     expect(uniqueProjectName({})).toMatch(/^otc-[a-z0-9]+-[a-z0-9]+$/)
   })
 })

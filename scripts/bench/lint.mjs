@@ -12,7 +12,11 @@ export const DIST = join(ROOT, 'dist/index.js')
 /** An environment like run-action.mjs builds for a step; inputs by action.yml name. */
 export function stepEnv(inputs) {
   const dir = mkdtempSync(join(tmpdir(), 'otc-bench-step-'))
-  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STATE: join(dir, 'state'), GITHUB_STEP_SUMMARY: join(dir, 'summary.md') }
+  const files = {
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STATE: join(dir, 'state'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary.md')
+  }
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_WORKSPACE: ROOT, RUNNER_TEMP: dir, ...files }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   return env
@@ -35,8 +39,13 @@ export function lintRun(env) {
   const result = run([process.execPath, DIST], { env, cwd: ROOT, timeoutMs: 300_000 })
   const outputs = parseFileCommands(readFileSync(env.GITHUB_OUTPUT, 'utf8'))
   if (result.code !== 0 || outputs.get('result') !== 'passed') {
-    const errors = result.stdout.split('\n').filter((line) => line.startsWith('::error')).join(' ')
-    throw new Error(`lint run failed (exit ${result.code}, result ${outputs.get('result')}): ${errors || result.stderr.trim()}`)
+    const errors = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('::error'))
+      .join(' ')
+    throw new Error(
+      `lint run failed (exit ${result.code}, result ${outputs.get('result')}): ${errors || result.stderr.trim()}`
+    )
   }
   return result.ms
 }

@@ -4,7 +4,9 @@ import { availableParallelism, loadavg, release, totalmem } from 'node:os'
 import { run } from './proc.mjs'
 
 function cpuModel() {
-  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'))
+  const line = readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('model name'))
   return line ? line.split(':')[1].trim() : 'unknown'
 }
 
@@ -22,6 +24,8 @@ export function machineInfo() {
     dockerEngine: answer(['docker', 'version', '--format', '{{.Server.Version}}']),
     compose: answer(['docker', 'compose', 'version', '--short']),
     node: process.version,
-    load: loadavg().map((l) => l.toFixed(2)).join(' ')
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')
   }
 }

@@ -43,9 +43,13 @@ export function ensureGone(name) {
   const count = (r) => r.containers.length + r.networks.length + r.volumes.length
   const found = count(left)
   if (found > 0) {
-    run(['docker', 'compose', '-p', name, '-f', DEMO_FILE, 'down', '--volumes', '--remove-orphans', '--timeout', '5'], { cwd: DEMO, timeoutMs: 180_000 })
+    run(['docker', 'compose', '-p', name, '-f', DEMO_FILE, 'down', '--volumes', '--remove-orphans', '--timeout', '5'], {
+      cwd: DEMO,
+      timeoutMs: 180_000
+    })
     left = labelled(name)
-    if (left.containers.length) run(['docker', 'rm', '--force', '--volumes', ...left.containers], { timeoutMs: 120_000 })
+    if (left.containers.length)
+      run(['docker', 'rm', '--force', '--volumes', ...left.containers], { timeoutMs: 120_000 })
     if (left.networks.length) run(['docker', 'network', 'rm', ...left.networks], { timeoutMs: 60_000 })
     if (left.volumes.length) run(['docker', 'volume', 'rm', '--force', ...left.volumes], { timeoutMs: 60_000 })
   }
@@ -63,9 +67,17 @@ export function cleanupAll() {
 /** `up -d --wait` then `down -v --remove-orphans`: what the action replaces. */
 export function plainRun(name) {
   const up = run(['docker', 'compose', '-p', name, 'up', '-d', '--wait'], { cwd: DEMO, timeoutMs: 300_000 })
-  const down = run(['docker', 'compose', '-p', name, 'down', '-v', '--remove-orphans'], { cwd: DEMO, timeoutMs: 180_000 })
+  const down = run(['docker', 'compose', '-p', name, 'down', '-v', '--remove-orphans'], {
+    cwd: DEMO,
+    timeoutMs: 180_000
+  })
   const ok = up.code === 0 && down.code === 0
-  return { ok, ms: up.ms + down.ms, phases: { 'up --wait': up.ms, down: down.ms }, error: ok ? undefined : (up.stderr || down.stderr).trim().split('\n').at(-1) }
+  return {
+    ok,
+    ms: up.ms + down.ms,
+    phases: { 'up --wait': up.ms, down: down.ms },
+    error: ok ? undefined : (up.stderr || down.stderr).trim().split('\n').at(-1)
+  }
 }
 
 // ---- The engine's health event ----------------------------------------------
@@ -76,8 +88,21 @@ export function plainRun(name) {
 function watchHealthy(project) {
   // A little replay, so an event from before the CLI connected is not missed.
   const since = (Date.now() / 1000 - 2).toFixed(3)
-  const argv = ['events', '--since', since, '--format', '{{json .}}', '--filter', 'type=container', '--filter', 'event=health_status',
-    '--filter', `label=${PROJECT_LABEL}=${project}`, '--filter', `label=${SERVICE_LABEL}=${VPN_SERVICE}`]
+  const argv = [
+    'events',
+    '--since',
+    since,
+    '--format',
+    '{{json .}}',
+    '--filter',
+    'type=container',
+    '--filter',
+    'event=health_status',
+    '--filter',
+    `label=${PROJECT_LABEL}=${project}`,
+    '--filter',
+    `label=${SERVICE_LABEL}=${VPN_SERVICE}`
+  ]
   const child = spawn('docker', argv, { stdio: ['ignore', 'pipe', 'ignore'] })
   const healthyMs = []
   let wake = () => {}
@@ -96,7 +121,11 @@ function watchHealthy(project) {
   return {
     /** Engine time of the first change to healthy, waiting briefly for the pipe to be read. */
     async firstHealthy(waitMs = 3000) {
-      if (!healthyMs.length) await new Promise((resolve) => { wake = resolve; setTimeout(resolve, waitMs) })
+      if (!healthyMs.length)
+        await new Promise((resolve) => {
+          wake = resolve
+          setTimeout(resolve, waitMs)
+        })
       return healthyMs[0]
     },
     stop() {
@@ -108,7 +137,8 @@ function watchHealthy(project) {
 
 // ---- The full action --------------------------------------------------------
 
-const at = (report, label, service) => report.timeline.find((e) => e.label === label && (!service || e.service === service))?.atMs
+const at = (report, label, service) =>
+  report.timeline.find((e) => e.label === label && (!service || e.service === service))?.atMs
 
 /** Where a run's time went, from the report's timeline and the two steps' wall times. */
 function actionPhases(result, wallMs) {
@@ -148,7 +178,10 @@ export async function actionRun(name) {
   const watcher = watchHealthy(name)
   try {
     const started = performance.now()
-    const result = runAction({ 'working-directory': DEMO, 'probe-targets': '10.8.0.10', 'project-name': name }, { workspace: ROOT })
+    const result = runAction(
+      { 'working-directory': DEMO, 'probe-targets': '10.8.0.10', 'project-name': name },
+      { workspace: ROOT }
+    )
     const wallMs = performance.now() - started
     const engineMs = await watcher.firstHealthy()
     const { report } = result
@@ -157,7 +190,12 @@ export async function actionRun(name) {
     if (result.main.outputs.get('report')) rmSync(result.main.outputs.get('report'), { force: true })
     const passed = result.main.exitCode === 0 && result.post.exitCode === 0 && report?.result === 'passed'
     if (!passed) {
-      const why = report ? `result ${report.result}` : `main exit ${result.main.exitCode}: ${result.main.stdout.split('\n').filter((l) => l.startsWith('::error')).join(' ')}`
+      const why = report
+        ? `result ${report.result}`
+        : `main exit ${result.main.exitCode}: ${result.main.stdout
+            .split('\n')
+            .filter((l) => l.startsWith('::error'))
+            .join(' ')}`
       return { ok: false, ms: wallMs, error: why }
     }
     const latency = engineMs === undefined ? undefined : detection(report, engineMs)

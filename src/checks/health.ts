@@ -8,7 +8,8 @@ import { stoppedForGood, type Container } from '../docker/inspect.js'
 
 export type HealthFailure = 'unhealthy' | 'exited' | 'crash-loop' | 'timeout' | 'aborted'
 
-export type HealthJudgement = { state: 'healthy' } | { state: 'waiting' } | { state: 'failed'; reason: HealthFailure; message: string }
+export type HealthJudgement =
+  { state: 'healthy' } | { state: 'waiting' } | { state: 'failed'; reason: HealthFailure; message: string }
 
 export type HealthOutcome =
   | { state: 'healthy'; container: Container; atMs: number }
@@ -23,16 +24,28 @@ export const CRASH_LOOP_RESTARTS = 3
 export function judgeHealth(container: Container, restartsAtStart: number): HealthJudgement {
   if (container.status === 'running') {
     if (container.health === 'unhealthy') {
-      return { state: 'failed', reason: 'unhealthy', message: `${container.name} is unhealthy: its healthcheck failed repeatedly.` }
+      return {
+        state: 'failed',
+        reason: 'unhealthy',
+        message: `${container.name} is unhealthy: its healthcheck failed repeatedly.`
+      }
     }
     return container.health === 'starting' ? { state: 'waiting' } : { state: 'healthy' }
   }
   if (stoppedForGood(container)) {
-    return { state: 'failed', reason: 'exited', message: `${container.name} exited with code ${container.exitCode} and its restart policy (${container.restartPolicy}) will not start it again.` }
+    return {
+      state: 'failed',
+      reason: 'exited',
+      message: `${container.name} exited with code ${container.exitCode} and its restart policy (${container.restartPolicy}) will not start it again.`
+    }
   }
   const restarts = container.restartCount - restartsAtStart
   if (restarts >= CRASH_LOOP_RESTARTS) {
-    return { state: 'failed', reason: 'crash-loop', message: `${container.name} is in a restart loop: restarted ${restarts} times while waiting (last exit code ${container.exitCode}).` }
+    return {
+      state: 'failed',
+      reason: 'crash-loop',
+      message: `${container.name} is in a restart loop: restarted ${restarts} times while waiting (last exit code ${container.exitCode}).`
+    }
   }
   return { state: 'waiting' }
 }
@@ -44,7 +57,11 @@ export interface HealthWaitOptions {
   signal?: AbortSignal
 }
 
-export function waitForHealthy(docker: Docker, events: ProjectEvents, options: HealthWaitOptions): Promise<HealthOutcome> {
+export function waitForHealthy(
+  docker: Docker,
+  events: ProjectEvents,
+  options: HealthWaitOptions
+): Promise<HealthOutcome> {
   return new Promise((resolve) => {
     let latest: Container | undefined
     // Restarts count from the first sight of a container: a fresh one is seen
@@ -73,17 +90,37 @@ export function waitForHealthy(docker: Docker, events: ProjectEvents, options: H
       checking = checking
         .then(async () => {
           if (settled) return
-          const containers = containerId ? await docker.inspect([containerId]) : await docker.projectContainers(options.project)
+          const containers = containerId
+            ? await docker.inspect([containerId])
+            : await docker.projectContainers(options.project)
           const vpn = containers.find((container) => container.service === options.service)
           if (vpn) judge(vpn)
         })
         .catch(() => undefined)
     }
-    const onAbort = (): void => finish({ state: 'failed', reason: 'aborted', message: 'Stopped waiting: the run was aborted.', container: latest, atMs: Date.now() })
-    const timer = setTimeout(() => {
-      const waited = latest ? `${latest.name} is ${latest.status}${latest.health ? `, health ${latest.health}` : ''}` : 'no container of the service exists'
-      finish({ state: 'failed', reason: 'timeout', message: `Not healthy before health-timeout: ${waited}.`, container: latest, atMs: Date.now() })
-    }, Math.max(0, options.deadlineMs - Date.now()))
+    const onAbort = (): void =>
+      finish({
+        state: 'failed',
+        reason: 'aborted',
+        message: 'Stopped waiting: the run was aborted.',
+        container: latest,
+        atMs: Date.now()
+      })
+    const timer = setTimeout(
+      () => {
+        const waited = latest
+          ? `${latest.name} is ${latest.status}${latest.health ? `, health ${latest.health}` : ''}`
+          : 'no container of the service exists'
+        finish({
+          state: 'failed',
+          reason: 'timeout',
+          message: `Not healthy before health-timeout: ${waited}.`,
+          container: latest,
+          atMs: Date.now()
+        })
+      },
+      Math.max(0, options.deadlineMs - Date.now())
+    )
     options.signal?.addEventListener('abort', onAbort, { once: true })
     const unsubscribe = events.subscribe((event) => {
       if (event.service === options.service) check(event.containerId)

@@ -3,7 +3,13 @@
 // namespace, /proc/net/* hold its routes and interface counters.
 import type { Docker } from '../docker/client.js'
 import type { Container } from '../docker/inspect.js'
-import { parseInterfaceCounters, parseIpv4Routes, parseIpv6Routes, type InterfaceCounters, type Route } from './routes.js'
+import {
+  parseInterfaceCounters,
+  parseIpv4Routes,
+  parseIpv6Routes,
+  type InterfaceCounters,
+  type Route
+} from './routes.js'
 
 export interface NamespaceSnapshot {
   container: Container
@@ -54,7 +60,9 @@ export async function readNamespace(docker: Docker, container: Container): Promi
     routes,
     counters: parseInterfaceCounters(tables.dev),
     routeTable: tables.ipv4.trim() + (tables.ipv6.trim() ? `\n${tables.ipv6.trim()}` : ''),
-    error: unreadable ? `\`docker exec ${container.name} ${unreadable.argv.slice(3).join(' ')}\` failed (exit ${unreadable.exitCode}): ${unreadable.stderr.trim() || unreadable.stdout.trim()}` : undefined
+    error: unreadable
+      ? `\`docker exec ${container.name} ${unreadable.argv.slice(3).join(' ')}\` failed (exit ${unreadable.exitCode}): ${unreadable.stderr.trim() || unreadable.stdout.trim()}`
+      : undefined
   }
 }
 

@@ -29,8 +29,16 @@ interface ProbeTool {
 }
 
 const PROBE_TOOLS: ProbeTool[] = [
-  { name: 'ping', argv: (target) => ['ping', '-c', '1', '-W', String(PROBE_WAIT_SEC), target], roundTrip: /time[=<]\s*([\d.]+)\s*ms/ },
-  { name: 'fping', argv: (target) => ['fping', '-c', '1', '-t', String(PROBE_WAIT_SEC * 1000), target], roundTrip: /([\d.]+) ms/ },
+  {
+    name: 'ping',
+    argv: (target) => ['ping', '-c', '1', '-W', String(PROBE_WAIT_SEC), target],
+    roundTrip: /time[=<]\s*([\d.]+)\s*ms/
+  },
+  {
+    name: 'fping',
+    argv: (target) => ['fping', '-c', '1', '-t', String(PROBE_WAIT_SEC * 1000), target],
+    roundTrip: /([\d.]+) ms/
+  },
   { name: 'python3', argv: (target) => ['python3', '-c', PYTHON_ICMP, target], roundTrip: /rtt_ms=([\d.]+)/ }
 ]
 
@@ -46,7 +54,10 @@ export interface ProbeAnswer {
 /** docker exec says so when the program is not in the image (on stdout, as
  * the engine's error travels in the exec stream). */
 function toolMissing(result: CommandResult): boolean {
-  return (result.exitCode === 126 || result.exitCode === 127) && /executable file not found|no such file or directory/i.test(result.stdout + result.stderr)
+  return (
+    (result.exitCode === 126 || result.exitCode === 127) &&
+    /executable file not found|no such file or directory/i.test(result.stdout + result.stderr)
+  )
 }
 
 export class Prober {
@@ -70,13 +81,21 @@ export class Prober {
     // The first time, every tool is tried at once (a miss costs a whole exec);
     // the preferred one of those present answers.
     const tools = known ? [known] : PROBE_TOOLS
-    const results = await Promise.all(tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000)))
+    const results = await Promise.all(
+      tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000))
+    )
     const found = results.findIndex((result) => !toolMissing(result))
     this.toolOf.set(container.id, found < 0 ? null : tools[found])
     if (found < 0) return undefined
     const tool = tools[found]
     const output = `${results[found].stdout}\n${results[found].stderr}`.trim()
     const roundTrip = tool.roundTrip.exec(output)
-    return { from: container.name, tool: tool.name, answered: results[found].exitCode === 0, roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined, output }
+    return {
+      from: container.name,
+      tool: tool.name,
+      answered: results[found].exitCode === 0,
+      roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined,
+      output
+    }
   }
 }

@@ -61,7 +61,9 @@ export function parseIpv6Routes(text: string): Route[] {
     const [destination, prefix, , , nextHop, metric, , , flags, iface] = fields
     if (!(parseInt(flags, 16) & RTF_UP) || iface === 'lo') return []
     const gateway = /^0+$/.test(nextHop) ? undefined : hexToIpv6(nextHop).toString()
-    return [{ iface, network: hexToIpv6(destination), prefix: parseInt(prefix, 16), gateway, metric: parseInt(metric, 16) }]
+    return [
+      { iface, network: hexToIpv6(destination), prefix: parseInt(prefix, 16), gateway, metric: parseInt(metric, 16) }
+    ]
   })
 }
 
@@ -115,7 +117,10 @@ function mostSpecific(routes: Route[]): Route | undefined {
 export function tunnelSubnets(routes: Route[]): string[] {
   const tunnel = routes.filter((route) => isTunnelInterface(route.iface))
   const outermost = tunnel.filter(
-    (route) => !tunnel.some((other) => other !== route && other.prefix < route.prefix && contains(other, route.network, route.prefix))
+    (route) =>
+      !tunnel.some(
+        (other) => other !== route && other.prefix < route.prefix && contains(other, route.network, route.prefix)
+      )
   )
   return [...new Set(outermost.map((route) => `${route.network.toString()}/${route.prefix}`))]
 }

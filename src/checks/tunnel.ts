@@ -39,12 +39,19 @@ export async function checkVpnTunnel(docker: Docker, vpn: Container, settings: T
   const routeDeadline = startedAt + settings.routeTimeoutSec * 1000
   const { snapshot, ...outcome } = await waitForVpnRoutes(docker, vpn, settings.managementSubnets, routeDeadline)
   const check = checkResult('tunnel', settings.vpnService, vpn, outcome, startedAt)
-  const subnets = settings.managementSubnets.length ? settings.managementSubnets : tunnelSubnets(snapshot.routes).map(parseSubnet)
+  const subnets = settings.managementSubnets.length
+    ? settings.managementSubnets
+    : tunnelSubnets(snapshot.routes).map(parseSubnet)
   return { check, snapshot, subnets, routeDeadline }
 }
 
 /** Every container of every tunnel service, all at once. */
-export async function checkTunnelServices(docker: Docker, vpn: VpnTunnel, workers: Map<string, Container[]>, settings: TunnelSettings): Promise<TunnelReport> {
+export async function checkTunnelServices(
+  docker: Docker,
+  vpn: VpnTunnel,
+  workers: Map<string, Container[]>,
+  settings: TunnelSettings
+): Promise<TunnelReport> {
   const namespaces = [vpn.snapshot]
   const prober = new Prober(docker)
   const probes = new Map<string, Promise<ReachProbe>>()
@@ -55,7 +62,15 @@ export async function checkTunnelServices(docker: Docker, vpn: VpnTunnel, worker
         : containers.map(async (worker) => {
             const snapshot = await readNamespace(docker, worker)
             namespaces.push(snapshot)
-            const context = { service, snapshot, vpnSnapshot: vpn.snapshot, subnets: vpn.subnets, targets: settings.probeTargets, routeDeadline: vpn.routeDeadline, probes }
+            const context = {
+              service,
+              snapshot,
+              vpnSnapshot: vpn.snapshot,
+              subnets: vpn.subnets,
+              targets: settings.probeTargets,
+              routeDeadline: vpn.routeDeadline,
+              probes
+            }
             return checkWorker(docker, prober, context)
           })
     )
@@ -63,7 +78,12 @@ export async function checkTunnelServices(docker: Docker, vpn: VpnTunnel, worker
   return { checks: [vpn.check, ...perWorker.flat()], subnets: vpn.subnets.map((subnet) => subnet.cidr), namespaces }
 }
 
-async function waitForVpnRoutes(docker: Docker, vpn: Container, wanted: Subnet[], deadline: number): Promise<Outcome & { snapshot: NamespaceSnapshot }> {
+async function waitForVpnRoutes(
+  docker: Docker,
+  vpn: Container,
+  wanted: Subnet[],
+  deadline: number
+): Promise<Outcome & { snapshot: NamespaceSnapshot }> {
   for (;;) {
     const snapshot = await readNamespace(docker, vpn)
     const routed = wanted.length
@@ -80,9 +100,17 @@ async function waitForVpnRoutes(docker: Docker, vpn: Container, wanted: Subnet[]
 
 function vpnRouteOutcome(snapshot: NamespaceSnapshot, complete: boolean, found: string[], wanted: Subnet[]): Outcome {
   const evidence = { namespace: snapshot.id ?? 'unknown', routes: found.join('; ') || 'none over tun/tap' }
-  if (snapshot.error) return { verdict: 'failed', summary: snapshot.error, evidence, fix: 'The vpn container must have readlink and cat (coreutils or busybox).' }
+  if (snapshot.error)
+    return {
+      verdict: 'failed',
+      summary: snapshot.error,
+      evidence,
+      fix: 'The vpn container must have readlink and cat (coreutils or busybox).'
+    }
   if (complete) return { verdict: 'passed', summary: `routes ${found.join(', ')}`, evidence }
-  const subject = wanted.length ? `no tun/tap route covers ${wanted.map((subnet) => subnet.cidr).join(', ')}` : 'no route over a tun/tap interface exists'
+  const subject = wanted.length
+    ? `no tun/tap route covers ${wanted.map((subnet) => subnet.cidr).join(', ')}`
+    : 'no route over a tun/tap interface exists'
   return {
     verdict: 'failed',
     summary: `${snapshot.container.name} is ${snapshot.container.health ?? snapshot.container.status}, but ${subject}: the tunnel is not up.`,
@@ -125,7 +153,8 @@ async function checkWorker(docker: Docker, prober: Prober, context: WorkerContex
     context.targets.map((target) =>
       timed('reach', service, worker, async () => {
         const key = shared ? `${vpnSnapshot.id}|${target}` : `${worker.id}|${target}`
-        if (!context.probes.has(key)) context.probes.set(key, probeNamespace(docker, prober, context, candidates, target))
+        if (!context.probes.has(key))
+          context.probes.set(key, probeNamespace(docker, prober, context, candidates, target))
         return judgeReach(context.snapshot, target, await context.probes.get(key)!)
       })
     )
@@ -138,9 +167,19 @@ export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot
   const w = worker.container
   const v = vpn.container
   const joined = joinedContainerId(w)
-  const evidence = { worker_namespace: worker.id ?? 'unknown', vpn_namespace: vpn.id ?? 'unknown', network_mode: w.networkMode, vpn_restarts: v.restartCount }
+  const evidence = {
+    worker_namespace: worker.id ?? 'unknown',
+    vpn_namespace: vpn.id ?? 'unknown',
+    network_mode: w.networkMode,
+    vpn_restarts: v.restartCount
+  }
   if (w.status !== 'running') {
-    return { verdict: 'failed', summary: `${w.name} is ${w.status} (exit code ${w.exitCode}).`, evidence, fix: `Look at \`docker logs ${w.name}\`.` }
+    return {
+      verdict: 'failed',
+      summary: `${w.name} is ${w.status} (exit code ${w.exitCode}).`,
+      evidence,
+      fix: `Look at \`docker logs ${w.name}\`.`
+    }
   }
   if (joined && joined !== v.id) {
     return {
@@ -170,7 +209,11 @@ function staleNamespace(w: Container, v: Container, evidence: Outcome['evidence'
     : `${v.name} has a new namespace`
   return {
     summary: `Stale namespace: ${w.name} is still in the namespace ${v.name} had before the engine restarted it (restart count ${v.restartCount}; ${timing}). ${w.name} has no tunnel.`,
-    evidence: { ...evidence, vpn_started: v.startedAt?.toISOString() ?? '', worker_started: w.startedAt?.toISOString() ?? '' },
+    evidence: {
+      ...evidence,
+      vpn_started: v.startedAt?.toISOString() ?? '',
+      worker_started: w.startedAt?.toISOString() ?? ''
+    },
     fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\` (a restart also rejoins while ${v.service} keeps its container); and make ${w.service} depend on ${v.service} with condition: service_healthy so it starts only once the tunnel is up.`
   }
 }
@@ -181,15 +224,24 @@ function coversAll(snapshot: NamespaceSnapshot, subnets: Subnet[]): boolean {
 
 /** Pure: does the namespace route every management subnet over the tunnel? */
 export function judgeRoutes(snapshot: NamespaceSnapshot, subnets: Subnet[]): Outcome {
-  const covering = subnets.map((subnet) => ({ subnet: subnet.cidr, route: tunnelRouteCovering(snapshot.routes, subnet) }))
+  const covering = subnets.map((subnet) => ({
+    subnet: subnet.cidr,
+    route: tunnelRouteCovering(snapshot.routes, subnet)
+  }))
   const missing = covering.filter((entry) => !entry.route).map((entry) => entry.subnet)
   const evidence = {
     routes: covering.map((entry) => `${entry.subnet}: ${entry.route ? formatRoute(entry.route) : 'none'}`).join('; '),
     interfaces: [...snapshot.counters.keys()].join(', ')
   }
   if (snapshot.error) return { verdict: 'failed', summary: snapshot.error, evidence }
-  if (subnets.length === 0) return { verdict: 'failed', summary: 'there is no management subnet to check: the vpn service routes none over tun/tap', evidence }
-  if (missing.length === 0) return { verdict: 'passed', summary: covering.map((entry) => formatRoute(entry.route!)).join(', '), evidence }
+  if (subnets.length === 0)
+    return {
+      verdict: 'failed',
+      summary: 'there is no management subnet to check: the vpn service routes none over tun/tap',
+      evidence
+    }
+  if (missing.length === 0)
+    return { verdict: 'passed', summary: covering.map((entry) => formatRoute(entry.route!)).join(', '), evidence }
   const only = snapshot.routes.length === 0 ? ' (the namespace has no routes at all, only lo)' : ''
   return {
     verdict: 'failed',
@@ -207,7 +259,13 @@ interface ReachProbe {
 
 /** Probes a target from a namespace, asking again within the grace period: a
  * device (re)connects to the VPN a moment after the server is up. */
-async function probeNamespace(docker: Docker, prober: Prober, context: WorkerContext, candidates: Container[], target: string): Promise<ReachProbe> {
+async function probeNamespace(
+  docker: Docker,
+  prober: Prober,
+  context: WorkerContext,
+  candidates: Container[],
+  target: string
+): Promise<ReachProbe> {
   const route = routeFor(context.snapshot.routes, target)
   const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
   const before = route ? context.snapshot.counters.get(route.iface) : undefined
@@ -228,22 +286,46 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
   const evidence: Outcome['evidence'] = { target, route: route ? formatRoute(route) : 'none' }
   const { answer } = probe
   if (!answer && !viaTunnel) {
-    return { verdict: 'failed', summary: `${target} is unreachable from here: no route over the tunnel leads to it (route: ${evidence.route}).`, evidence, fix: 'See the namespace and route checks.' }
+    return {
+      verdict: 'failed',
+      summary: `${target} is unreachable from here: no route over the tunnel leads to it (route: ${evidence.route}).`,
+      evidence,
+      fix: 'See the namespace and route checks.'
+    }
   }
   if (!answer) {
-    return { verdict: 'failed', summary: `cannot probe ${target}: no container in this namespace has ping, fping or python3`, evidence, fix: 'Add one of them to the image, or probe from the vpn service.' }
+    return {
+      verdict: 'failed',
+      summary: `cannot probe ${target}: no container in this namespace has ping, fping or python3`,
+      evidence,
+      fix: 'Add one of them to the image, or probe from the vpn service.'
+    }
   }
   Object.assign(evidence, { probed_from: answer.from, tool: answer.tool })
   if (answer.roundTripMs !== undefined) evidence.round_trip_ms = answer.roundTripMs
-  if (route && probe.tunnelPacketsSent !== undefined) evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent
+  if (route && probe.tunnelPacketsSent !== undefined)
+    evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent
   const verdict: Verdict = answer.answered && viaTunnel ? 'passed' : 'failed'
-  if (verdict === 'passed') return { verdict, summary: `${target} answered in ${answer.roundTripMs ?? '?'} ms via ${formatRoute(route!)}`, evidence }
-  if (answer.answered) return { verdict, summary: `${target} answered, but not through the tunnel (route: ${evidence.route}).`, evidence, fix: 'Route the management subnet over the tunnel.' }
+  if (verdict === 'passed')
+    return {
+      verdict,
+      summary: `${target} answered in ${answer.roundTripMs ?? '?'} ms via ${formatRoute(route!)}`,
+      evidence
+    }
+  if (answer.answered)
+    return {
+      verdict,
+      summary: `${target} answered, but not through the tunnel (route: ${evidence.route}).`,
+      evidence,
+      fix: 'Route the management subnet over the tunnel.'
+    }
   return {
     verdict,
     summary: `${target} did not answer within ${PROBE_WAIT_SEC} s (route: ${evidence.route}).`,
     evidence: { ...evidence, output: answer.output.slice(0, 300) },
-    fix: viaTunnel ? 'Check that the device is connected to the VPN and has this management IP.' : 'There is no route over the tunnel to this address.'
+    fix: viaTunnel
+      ? 'Check that the device is connected to the VPN and has this management IP.'
+      : 'There is no route over the tunnel to this address.'
   }
 }
 
@@ -260,12 +342,33 @@ function missingService(service: string): CheckResult {
   }
 }
 
-function checkResult(check: string, service: string, container: Container, outcome: Outcome, startedAt: number): CheckResult {
+function checkResult(
+  check: string,
+  service: string,
+  container: Container,
+  outcome: Outcome,
+  startedAt: number
+): CheckResult {
   const { verdict, summary, fix, evidence } = outcome
-  return { check, service, container: container.name, verdict, summary, fix, evidence, startedAt, durationMs: Date.now() - startedAt }
+  return {
+    check,
+    service,
+    container: container.name,
+    verdict,
+    summary,
+    fix,
+    evidence,
+    startedAt,
+    durationMs: Date.now() - startedAt
+  }
 }
 
-async function timed(check: string, service: string, container: Container, run: () => Promise<Outcome>): Promise<CheckResult> {
+async function timed(
+  check: string,
+  service: string,
+  container: Container,
+  run: () => Promise<Outcome>
+): Promise<CheckResult> {
   const startedAt = Date.now()
   return checkResult(check, service, container, await run(), startedAt)
 }

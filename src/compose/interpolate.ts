@@ -100,7 +100,8 @@ function braced(body: string, template: string, lookup: Lookup, used: Map<string
     case ':?':
     case '?':
       useVariable(used, name, binding, false)
-      if (operator === ':?' ? !nonEmpty : !present) throw new InterpolationError(`required variable ${name} is missing a value: ${expand()}`)
+      if (operator === ':?' ? !nonEmpty : !present)
+        throw new InterpolationError(`required variable ${name} is missing a value: ${expand()}`)
       return binding?.value ?? ''
     default:
       useVariable(used, name, binding, false)
@@ -109,9 +110,19 @@ function braced(body: string, template: string, lookup: Lookup, used: Map<string
 }
 
 /** Records the use of a variable and returns its value; unset is an empty string (Compose warns and goes on). */
-function useVariable(used: Map<string, VariableUse>, name: string, binding: Binding | undefined, defaulted: boolean): string {
+function useVariable(
+  used: Map<string, VariableUse>,
+  name: string,
+  binding: Binding | undefined,
+  defaulted: boolean
+): string {
   if (!used.has(name)) {
-    used.set(name, binding ? { name, value: binding.value, source: binding.source, at: binding.at } : { name, value: undefined, source: defaulted ? 'default' : 'unset' })
+    used.set(
+      name,
+      binding
+        ? { name, value: binding.value, source: binding.source, at: binding.at }
+        : { name, value: undefined, source: defaulted ? 'default' : 'unset' }
+    )
   }
   return binding?.value ?? ''
 }

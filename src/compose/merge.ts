@@ -13,23 +13,36 @@ const REPLACED_WHOLE = [
 ]
 
 /** `over` merged onto `base`; undefined when `over` is tagged `!reset`. A value of `over` that replaces one of `base` is marked `via` (the override file), when given. */
-export function mergeNode(base: TreeNode | undefined, over: TreeNode, path: string[], via?: string): TreeNode | undefined {
+export function mergeNode(
+  base: TreeNode | undefined,
+  over: TreeNode,
+  path: string[],
+  via?: string
+): TreeNode | undefined {
   if (over.tag === 'reset') return undefined
   if (base === undefined) return over
   const replaced = via ? withVia(over, via) : over
   if (over.tag === 'override' || replacedWhole(path)) return replaced
   // A merged collection stays located where it was first written: a service is where it is defined.
-  if (base.kind === 'map' && over.kind === 'map') return { ...base, entries: mergeEntries(base.entries, over.entries, path, via) }
+  if (base.kind === 'map' && over.kind === 'map')
+    return { ...base, entries: mergeEntries(base.entries, over.entries, path, via) }
   if (base.kind === 'seq' && over.kind === 'seq') return { ...base, items: appendUnique(base.items, over.items) }
   return replaced
 }
 
 function replacedWhole(path: string[]): boolean {
   if (path.at(-1)?.startsWith('x-')) return true
-  return REPLACED_WHOLE.some((pattern) => pattern.length === path.length && pattern.every((part, i) => part === '*' || part === path[i]))
+  return REPLACED_WHOLE.some(
+    (pattern) => pattern.length === path.length && pattern.every((part, i) => part === '*' || part === path[i])
+  )
 }
 
-function mergeEntries(base: Map<string, TreeNode>, over: Map<string, TreeNode>, path: string[], via: string | undefined): Map<string, TreeNode> {
+function mergeEntries(
+  base: Map<string, TreeNode>,
+  over: Map<string, TreeNode>,
+  path: string[],
+  via: string | undefined
+): Map<string, TreeNode> {
   const merged = new Map(base)
   for (const [key, node] of over) {
     const value = mergeNode(base.get(key), node, [...path, key], via)
@@ -57,7 +70,8 @@ export function normalizeServices(root: MapNode): MapNode {
 
 function normalizeService(service: TreeNode, name: string): MapNode {
   if (service.kind === 'scalar' && service.value === null) return { ...emptyMap(service.at), keyAt: service.keyAt }
-  if (service.kind !== 'map') throw new ComposeFileError(`service ${name} must be a mapping`, service.keyAt ?? service.at)
+  if (service.kind !== 'map')
+    throw new ComposeFileError(`service ${name} must be a mapping`, service.keyAt ?? service.at)
   const dependsOn = service.entries.get('depends_on')
   if (dependsOn?.kind !== 'seq') return service
   return { ...service, entries: new Map(service.entries).set('depends_on', dependsOnMap(dependsOn.items, dependsOn)) }
@@ -67,9 +81,19 @@ function normalizeService(service: TreeNode, name: string): MapNode {
 function dependsOnMap(items: TreeNode[], list: TreeNode): MapNode {
   const entries = new Map<string, TreeNode>()
   for (const item of items) {
-    if (item.kind !== 'scalar' || typeof item.value !== 'string') throw new ComposeFileError('a `depends_on` list holds service names', item.at)
-    const implied = (value: string | boolean): TreeNode => ({ kind: 'scalar', value, at: item.at, via: item.via, implied: true })
-    const condition = new Map([['condition', implied('service_started')], ['required', implied(true)]])
+    if (item.kind !== 'scalar' || typeof item.value !== 'string')
+      throw new ComposeFileError('a `depends_on` list holds service names', item.at)
+    const implied = (value: string | boolean): TreeNode => ({
+      kind: 'scalar',
+      value,
+      at: item.at,
+      via: item.via,
+      implied: true
+    })
+    const condition = new Map([
+      ['condition', implied('service_started')],
+      ['required', implied(true)]
+    ])
     entries.set(item.value, { kind: 'map', entries: condition, at: item.at, keyAt: item.at, via: item.via })
   }
   return { kind: 'map', entries, at: list.at, keyAt: list.keyAt, via: list.via }
@@ -110,12 +134,16 @@ function extendedService(ref: ServiceRef, load: FileLoader, chain: string[]): Ma
 
 function baseRef(spec: TreeNode, ref: ServiceRef, load: FileLoader): ServiceRef {
   const name = spec.kind === 'scalar' ? spec.value : spec.kind === 'map' ? scalarAt(spec, 'service') : undefined
-  if (typeof name !== 'string') throw new ComposeFileError(`extends of service ${ref.name} must name a service`, spec.at)
+  if (typeof name !== 'string')
+    throw new ComposeFileError(`extends of service ${ref.name} must name a service`, spec.at)
   const fileName = spec.kind === 'map' ? scalarAt(spec, 'file') : undefined
   const file = typeof fileName === 'string' ? resolve(dirname(ref.file), fileName) : ref.file
   const services = file === ref.file ? ref.services : load(file).entries.get('services')
   if (services?.kind !== 'map' || !services.entries.has(name)) {
-    throw new ComposeFileError(`service ${ref.name} extends ${name}, which is not a service of ${basename(file)}`, spec.at)
+    throw new ComposeFileError(
+      `service ${ref.name} extends ${name}, which is not a service of ${basename(file)}`,
+      spec.at
+    )
   }
   return { file, services, name }
 }

@@ -92,7 +92,10 @@ export interface LoadOptions {
 
 export function loadComposeModel(options: LoadOptions): ComposeModel {
   const dotEnv = join(options.workingDirectory, '.env')
-  const environment = loadEnvironment(options.environment, [...(existsSync(dotEnv) ? [dotEnv] : []), ...options.envFiles])
+  const environment = loadEnvironment(options.environment, [
+    ...(existsSync(dotEnv) ? [dotEnv] : []),
+    ...options.envFiles
+  ])
   const lookup: Lookup = (name) => environment.get(name)
   const root = mergeFiles(options.files, lookup)
   const active = activeProfiles(options.profiles, environment)
@@ -116,7 +119,9 @@ function mergeFiles(files: string[], lookup: Lookup): MapNode {
   const cache = new Map<string, MapNode>()
   // A file that several services extend is read once.
   const load = (file: string): MapNode => {
-    const root = cache.get(file) ?? normalizeServices(interpolateTree(parseYamlTree(readComposeFile(file), file), lookup) as MapNode)
+    const root =
+      cache.get(file) ??
+      normalizeServices(interpolateTree(parseYamlTree(readComposeFile(file), file), lookup) as MapNode)
     cache.set(file, root)
     return root
   }
@@ -136,7 +141,8 @@ function readComposeFile(file: string): string {
 
 /** Values are interpolated, keys are not (as Compose). */
 function interpolateTree(node: TreeNode, lookup: Lookup): TreeNode {
-  if (node.kind === 'map') return { ...node, entries: mapEntries(node.entries, (entry) => interpolateTree(entry, lookup)) }
+  if (node.kind === 'map')
+    return { ...node, entries: mapEntries(node.entries, (entry) => interpolateTree(entry, lookup)) }
   if (node.kind === 'seq') return { ...node, items: node.items.map((item) => interpolateTree(item, lookup)) }
   if (typeof node.value !== 'string' || !node.value.includes('$')) return node
   try {
@@ -160,13 +166,23 @@ function activeProfiles(profiles: string[], environment: Environment): string[] 
 
 /** A service without profiles is always enabled; `*` enables all. */
 function enabled(service: ServiceModel, active: string[]): boolean {
-  return service.profiles.length === 0 || active.includes('*') || service.profiles.some((profile) => active.includes(profile))
+  return (
+    service.profiles.length === 0 ||
+    active.includes('*') ||
+    service.profiles.some((profile) => active.includes(profile))
+  )
 }
 
 function projectName(root: MapNode, environment: Environment, workingDirectory: string): string {
   const name = root.entries.get('name')
-  const candidates = [environment.get('COMPOSE_PROJECT_NAME')?.value, name?.kind === 'scalar' ? String(name.value ?? '') : undefined, basename(workingDirectory)]
-  return candidates.map((candidate) => normalizeProjectName(candidate ?? '')).find((candidate) => candidate !== '') ?? ''
+  const candidates = [
+    environment.get('COMPOSE_PROJECT_NAME')?.value,
+    name?.kind === 'scalar' ? String(name.value ?? '') : undefined,
+    basename(workingDirectory)
+  ]
+  return (
+    candidates.map((candidate) => normalizeProjectName(candidate ?? '')).find((candidate) => candidate !== '') ?? ''
+  )
 }
 
 /** compose-go's NormalizeProjectName: lower case, only [a-z0-9_-], not starting with `_` or `-`. */

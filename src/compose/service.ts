@@ -88,7 +88,10 @@ function asDuration(node: TreeNode): number {
   const text = asString(node)
   if (text === '0') return 0
   if (!DURATION.test(text)) throw invalid(node, 'a duration such as 30s, 1m30s or 500ms')
-  return [...text.matchAll(DURATION_PART)].reduce((sum, [, amount, unit]) => sum + Number(amount) * UNIT_SECONDS[unit!]!, 0)
+  return [...text.matchAll(DURATION_PART)].reduce(
+    (sum, [, amount, unit]) => sum + Number(amount) * UNIT_SECONDS[unit!]!,
+    0
+  )
 }
 
 /** Short syntax `HOST[:CONTAINER[:PERMISSIONS]]` as written; long syntax as `source:target`. */
@@ -96,7 +99,10 @@ function device(node: TreeNode): string {
   if (node.kind !== 'map') return asString(node)
   const source = node.entries.get('source')
   const target = node.entries.get('target')
-  return [source, target].filter((part) => part !== undefined).map(asString).join(':')
+  return [source, target]
+    .filter((part) => part !== undefined)
+    .map(asString)
+    .join(':')
 }
 
 function dependsOn(node: TreeNode | undefined): DependsOn[] {
@@ -124,7 +130,9 @@ function healthcheck(node: TreeNode | undefined): Healthcheck | undefined {
   if (node === undefined) return undefined
   if (node.kind !== 'map') throw invalid(node, 'a mapping')
   const get = (key: string): TreeNode | undefined => present(node.entries.get(key))
-  const test = optional(get('test'), (test) => (test.kind === 'seq' ? test.items.map(asString) : ['CMD-SHELL', asString(test)]))
+  const test = optional(get('test'), (test) =>
+    test.kind === 'seq' ? test.items.map(asString) : ['CMD-SHELL', asString(test)]
+  )
   const disable = optional(get('disable'), asBoolean)?.value === true || test?.value[0] === 'NONE'
   return {
     test,

@@ -3,7 +3,19 @@
 // itself so that a value that came through one can say so, and keeps the
 // Compose tags `!reset` and `!override` for the merge of several files.
 import { basename } from 'node:path'
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node as YamlNode, type Pair } from 'yaml'
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type Node as YamlNode,
+  type Pair
+} from 'yaml'
 import { ComposeFileError } from '../errors.js'
 import type { SourceLocation } from '../findings.js'
 import type { VariableUse } from './interpolate.js'
@@ -77,10 +89,15 @@ export function parseYamlTree(text: string, file: string): MapNode {
   if (error) {
     const [start] = error.linePos ?? [{ line: 1, col: 1 }]
     const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-    throw new ComposeFileError(`YAML syntax error in ${file}:${start.line}:${start.col}: ${message}`, { file, line: start.line, column: start.col })
+    throw new ComposeFileError(`YAML syntax error in ${file}:${start.line}:${start.col}: ${message}`, {
+      file,
+      line: start.line,
+      column: start.col
+    })
   }
   const context: Context = { lines, file, targets: aliasTargets(doc), converted: new Map() }
-  const root = doc.contents === null ? emptyMap({ file, line: 1, column: 1 }) : convert(doc.contents as YamlNode, context)
+  const root =
+    doc.contents === null ? emptyMap({ file, line: 1, column: 1 }) : convert(doc.contents as YamlNode, context)
   if (root.kind !== 'map') throw new ComposeFileError(`${file} is not a mapping at the top level`, root.at)
   return root
 }
@@ -104,11 +121,13 @@ function tagOf(node: YamlNode): NodeBase['tag'] {
 
 function convert(node: YamlNode, context: Context): TreeNode {
   const at = locate(node, context)
-  if (isAlias(node)) return withVia(anchored(node, at, context), `alias \`*${node.source}\` (${basename(context.file)}:${at.line})`)
+  if (isAlias(node))
+    return withVia(anchored(node, at, context), `alias \`*${node.source}\` (${basename(context.file)}:${at.line})`)
   const tag = tagOf(node)
   if (isScalar(node)) return { kind: 'scalar', value: scalarValue(node.value), at, tag }
   if (isSeq(node)) return { kind: 'seq', items: node.items.map((item) => convert(item as YamlNode, context)), at, tag }
-  if (isMap(node)) return { kind: 'map', entries: convertEntries(node.items as Pair<YamlNode, YamlNode | null>[], context), at, tag }
+  if (isMap(node))
+    return { kind: 'map', entries: convertEntries(node.items as Pair<YamlNode, YamlNode | null>[], context), at, tag }
   throw new ComposeFileError(`unsupported YAML node in ${context.file}:${at.line}`, at)
 }
 
@@ -125,7 +144,8 @@ function anchored(alias: Alias, at: SourceLocation, context: Context): TreeNode 
 }
 
 function scalarValue(value: unknown): ScalarValue {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return value
   return String(value)
 }
 
@@ -139,7 +159,8 @@ function convertEntries(pairs: Pair<YamlNode, YamlNode | null>[], context: Conte
       merged.push(...mergeSources(pair.value, keyAt, context))
       continue
     }
-    if (!isScalar(pair.key)) throw new ComposeFileError(`a mapping key must be a scalar in ${context.file}:${keyAt.line}`, keyAt)
+    if (!isScalar(pair.key))
+      throw new ComposeFileError(`a mapping key must be a scalar in ${context.file}:${keyAt.line}`, keyAt)
     const value: TreeNode = pair.value ? convert(pair.value, context) : { kind: 'scalar', value: null, at: keyAt }
     entries.set(String(pair.key.value), { ...value, keyAt })
   }
@@ -154,7 +175,8 @@ function mergeSources(value: YamlNode | null, keyAt: SourceLocation, context: Co
     const via = `merge key \`<<:${name}\` (${basename(context.file)}:${keyAt.line})`
     // The merge key names the alias already; do not mark the values as aliased too.
     const node = isAlias(source) ? anchored(source, keyAt, context) : convert(source, context)
-    if (node.kind !== 'map') throw new ComposeFileError(`merge key in ${context.file}:${keyAt.line} must refer to a mapping`, keyAt)
+    if (node.kind !== 'map')
+      throw new ComposeFileError(`merge key in ${context.file}:${keyAt.line} must refer to a mapping`, keyAt)
     return [...node.entries].map(([key, entry]): [string, TreeNode] => [key, withVia(entry, via)])
   })
 }
@@ -167,7 +189,10 @@ export function withVia<T extends TreeNode>(node: T, via: string): T {
   return marked
 }
 
-export function mapEntries(entries: Map<string, TreeNode>, transform: (node: TreeNode, key: string) => TreeNode): Map<string, TreeNode> {
+export function mapEntries(
+  entries: Map<string, TreeNode>,
+  transform: (node: TreeNode, key: string) => TreeNode
+): Map<string, TreeNode> {
   return new Map([...entries].map(([key, node]) => [key, transform(node, key)]))
 }
 

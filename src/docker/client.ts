@@ -54,12 +54,26 @@ function projectFilter(project: string): string[] {
 }
 
 export function eventsArgv(project: string, since: string): string[] {
-  return ['docker', 'events', '--since', since, '--filter', 'type=container', ...projectFilter(project), '--format', '{{json .}}']
+  return [
+    'docker',
+    'events',
+    '--since',
+    since,
+    '--filter',
+    'type=container',
+    ...projectFilter(project),
+    '--format',
+    '{{json .}}'
+  ]
 }
 
 export function parseEvent(line: string): DockerEvent | undefined {
   try {
-    const raw = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number }
+    const raw = JSON.parse(line) as {
+      Action?: string
+      Actor?: { ID?: string; Attributes?: Record<string, string> }
+      timeNano?: number
+    }
     if (!raw.Action || !raw.Actor?.ID) return undefined
     return {
       action: raw.Action,
@@ -88,25 +102,40 @@ export class Docker {
 
   /** Finds a working engine and Compose v2, or explains what is missing. */
   static async connect(runner: CommandRunner): Promise<Docker> {
-    const version = (compose: string[]): Promise<CommandResult> => runner.run([...compose, 'version', '--short'], { timeoutMs: LIMITS.query })
+    const version = (compose: string[]): Promise<CommandResult> =>
+      runner.run([...compose, 'version', '--short'], { timeoutMs: LIMITS.query })
     // The engine and the plugin are asked at once; only the fallback waits.
-    const [client, plugin] = await Promise.all([runner.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: LIMITS.query }), version(['docker', 'compose'])])
+    const [client, plugin] = await Promise.all([
+      runner.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: LIMITS.query }),
+      version(['docker', 'compose'])
+    ])
     if (client.exitCode === 127) {
-      throw new DockerUnavailableError('The docker CLI is not installed or not on PATH. Install Docker (a GitHub-hosted Ubuntu runner has it) or run with mode: lint.')
+      throw new DockerUnavailableError(
+        'The docker CLI is not installed or not on PATH. Install Docker (a GitHub-hosted Ubuntu runner has it) or run with mode: lint.'
+      )
     }
     if (client.exitCode !== 0) {
-      throw new DockerUnavailableError(`The Docker daemon does not answer: ${firstLine(client.stderr)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`)
+      throw new DockerUnavailableError(
+        `The Docker daemon does not answer: ${firstLine(client.stderr)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`
+      )
     }
     if (isComposeV2(plugin)) return new Docker(runner, ['docker', 'compose'])
     if (isComposeV2(await version(['docker-compose']))) return new Docker(runner, ['docker-compose'])
-    throw new DockerUnavailableError('Docker Compose v2 is not available: neither the `docker compose` plugin nor a standalone `docker-compose` v2 binary answered. Install the Compose plugin.')
+    throw new DockerUnavailableError(
+      'Docker Compose v2 is not available: neither the `docker compose` plugin nor a standalone `docker-compose` v2 binary answered. Install the Compose plugin.'
+    )
   }
 
   run(argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
     return this.runner.run(argv, { timeoutMs, signal })
   }
 
-  composeRun(target: ComposeTarget, subcommand: string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
+  composeRun(
+    target: ComposeTarget,
+    subcommand: string[],
+    timeoutMs: number,
+    signal?: AbortSignal
+  ): Promise<CommandResult> {
     return this.run(composeArgv(this.compose, target, subcommand), timeoutMs, signal)
   }
 
@@ -134,7 +163,13 @@ export class Docker {
   }
 
   /** Streams container events of the project until the signal aborts. */
-  watchEvents(project: string, since: string, onEvent: (event: DockerEvent) => void, signal: AbortSignal, timeoutMs: number): Promise<CommandResult> {
+  watchEvents(
+    project: string,
+    since: string,
+    onEvent: (event: DockerEvent) => void,
+    signal: AbortSignal,
+    timeoutMs: number
+  ): Promise<CommandResult> {
     return this.runner.run(eventsArgv(project, since), {
       timeoutMs,
       signal,
@@ -172,7 +207,10 @@ export class Docker {
   private async listIds(argv: string[]): Promise<string[]> {
     const result = await this.run(argv, LIMITS.query)
     if (result.exitCode !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
-    return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean)
+    return result.stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
   }
 }
 

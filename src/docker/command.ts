@@ -73,7 +73,14 @@ export class ProcessRunner implements CommandRunner {
         clearTimeout(timer)
         this.running.delete(stopGroup)
         options.signal?.removeEventListener('abort', stopGroup)
-        resolve({ argv, exitCode, stdout: output.stdout, stderr: output.stderr + error, killed, durationMs: Date.now() - started })
+        resolve({
+          argv,
+          exitCode,
+          stdout: output.stdout,
+          stderr: output.stderr + error,
+          killed,
+          durationMs: Date.now() - started
+        })
       }
       child.on('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ENOENT' ? 127 : 1, error.message))
       child.on('close', (code, signal) => finish(code ?? (signal ? 128 + 15 : 1)))

@@ -37,12 +37,14 @@ export class ProjectEvents {
   /** Starts streaming; `maxMs` bounds the stream's life as for any command. */
   start(maxMs: number): void {
     const since = ((Date.now() - REPLAY_MS) / 1000).toFixed(3)
-    this.stream = this.docker.watchEvents(this.project, since, (event) => this.deliver(event), this.abort.signal, maxMs).then(() => {
-      // The stream ended on its own (the engine restarted, a proxy to a
-      // remote engine cut it): nobody may wait forever for an event, so the
-      // listeners are asked to look again every second instead.
-      if (!this.abort.signal.aborted) this.poller = setInterval(() => this.notify(POLL_ACTION), FALLBACK_POLL_MS)
-    })
+    this.stream = this.docker
+      .watchEvents(this.project, since, (event) => this.deliver(event), this.abort.signal, maxMs)
+      .then(() => {
+        // The stream ended on its own (the engine restarted, a proxy to a
+        // remote engine cut it): nobody may wait forever for an event, so the
+        // listeners are asked to look again every second instead.
+        if (!this.abort.signal.aborted) this.poller = setInterval(() => this.notify(POLL_ACTION), FALLBACK_POLL_MS)
+      })
   }
 
   subscribe(listener: Listener): () => void {
@@ -65,6 +67,7 @@ export class ProjectEvents {
 
   private notify(action: string): void {
     const now = Date.now()
-    for (const listener of this.listeners) listener({ action, containerId: '', service: '', timeMs: now, receivedMs: now })
+    for (const listener of this.listeners)
+      listener({ action, containerId: '', service: '', timeMs: now, receivedMs: now })
   }
 }

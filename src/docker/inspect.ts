@@ -63,7 +63,11 @@ function toContainer(raw: RawContainer): Container {
     image: raw.Config.Image,
     status: raw.State.Status,
     health: raw.State.Health?.Status,
-    healthLog: (raw.State.Health?.Log ?? []).map((probe) => ({ exitCode: probe.ExitCode, output: probe.Output.trim(), end: probe.End })),
+    healthLog: (raw.State.Health?.Log ?? []).map((probe) => ({
+      exitCode: probe.ExitCode,
+      output: probe.Output.trim(),
+      end: probe.End
+    })),
     exitCode: raw.State.ExitCode,
     startedAt: raw.State.StartedAt.startsWith(NEVER) ? undefined : new Date(raw.State.StartedAt),
     restartCount: raw.RestartCount ?? 0,
@@ -87,7 +91,10 @@ export function stoppedForGood(container: Container): boolean {
     case 'unless-stopped':
       return false
     case 'on-failure':
-      return container.exitCode === 0 || (container.restartMaxRetries > 0 && container.restartCount >= container.restartMaxRetries)
+      return (
+        container.exitCode === 0 ||
+        (container.restartMaxRetries > 0 && container.restartCount >= container.restartMaxRetries)
+      )
     default:
       return true
   }

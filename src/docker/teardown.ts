@@ -31,15 +31,24 @@ export async function teardown(docker: Docker, target: ComposeTarget): Promise<T
   const problems: string[] = []
   const before = await docker.projectResources(target.projectName)
   if (countResources(before) === 0) return { removed: before, left: before, problems }
-  const down = await docker.composeRun(target, ['down', '--volumes', '--remove-orphans', '--timeout', '10'], LIMITS.down)
-  if (down.exitCode !== 0) problems.push(`docker compose down failed (${down.killed ? 'timed out' : `exit ${down.exitCode}`}): ${firstLine(down.stderr)}; removing by label instead.`)
+  const down = await docker.composeRun(
+    target,
+    ['down', '--volumes', '--remove-orphans', '--timeout', '10'],
+    LIMITS.down
+  )
+  if (down.exitCode !== 0)
+    problems.push(
+      `docker compose down failed (${down.killed ? 'timed out' : `exit ${down.exitCode}`}): ${firstLine(down.stderr)}; removing by label instead.`
+    )
   let left = await docker.projectResources(target.projectName)
   if (countResources(left) > 0) {
     for (const result of await docker.removeResources(left)) {
-      if (result.exitCode !== 0) problems.push(`${result.argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
+      if (result.exitCode !== 0)
+        problems.push(`${result.argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
     }
     left = await docker.projectResources(target.projectName)
   }
-  if (countResources(left) > 0) problems.push(`Could not remove ${describeResources(left)} of project ${target.projectName}.`)
+  if (countResources(left) > 0)
+    problems.push(`Could not remove ${describeResources(left)} of project ${target.projectName}.`)
   return { removed: minus(before, left), left, problems }
 }

@@ -19,7 +19,11 @@ export function healthEvidence(container: Container): CheckResult['evidence'] {
     health: container.health ?? 'no healthcheck',
     restarts: container.restartCount,
     exit_code: container.exitCode,
-    ...(lastProbe ? { last_probe: describeProbe({ exitCode: lastProbe.exitCode, output: firstLine(lastProbe.output).slice(0, 200) }) } : {})
+    ...(lastProbe
+      ? {
+          last_probe: describeProbe({ exitCode: lastProbe.exitCode, output: firstLine(lastProbe.output).slice(0, 200) })
+        }
+      : {})
   }
 }
 
@@ -33,7 +37,9 @@ export function routeTables(namespaces: NamespaceSnapshot[]): Diagnostics['route
  * say what the vpn container really does. */
 export function describeVpnState(vpn: Container): string {
   const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`
-  return vpn.restartCount > 0 && vpn.status !== 'running' ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.` : `${state}.`
+  return vpn.restartCount > 0 && vpn.status !== 'running'
+    ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.`
+    : `${state}.`
 }
 
 export function healthFix(outcome: Extract<HealthOutcome, { state: 'failed' }>): string {

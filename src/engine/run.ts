@@ -91,9 +91,15 @@ function readModel(settings: Settings, environment: NodeJS.ProcessEnv): ComposeM
     profiles: settings.profiles,
     environment
   })
-  for (const [input, service] of [['vpn-service', settings.vpnService], ...settings.tunnelServices.map((s) => ['tunnel-services', s])]) {
+  for (const [input, service] of [
+    ['vpn-service', settings.vpnService],
+    ...settings.tunnelServices.map((s) => ['tunnel-services', s])
+  ]) {
     if (!model.allServices.has(service)) {
-      throw new InputError(input, `'${service}' is not a service of the compose project (it has: ${[...model.allServices].join(', ')}). Fix the name.`)
+      throw new InputError(
+        input,
+        `'${service}' is not a service of the compose project (it has: ${[...model.allServices].join(', ')}). Fix the name.`
+      )
     }
   }
   return model
@@ -138,7 +144,9 @@ export class Run {
     if (this.settings.preflight === 'off') return true
     this.findings = preflight(this.model, this.preflightOptions)
     const count = (level: string): number => this.findings.filter((f) => f.level === level).length
-    this.log.info(`${this.model.services.size} services read; ${count('error')} errors, ${count('warning')} warnings, ${count('notice')} notices (annotated below).`)
+    this.log.info(
+      `${this.model.services.size} services read; ${count('error')} errors, ${count('warning')} warnings, ${count('notice')} notices (annotated below).`
+    )
     this.mark('preflight done')
     return !(this.settings.preflight === 'fail' && this.findings.some((finding) => finding.level === 'error'))
   }
@@ -147,7 +155,12 @@ export class Run {
   async confirmWithCompose(docker: Docker): Promise<void> {
     const result = await docker.composeRun(this.target, ['config', '--format', 'json'], LIMITS.query)
     if (result.exitCode !== 0) {
-      this.findings.push({ level: 'error', rule: 'compose-config', message: `docker compose config failed: ${result.stderr.trim()}`, fix: 'Fix the compose files so that Compose accepts them.' })
+      this.findings.push({
+        level: 'error',
+        rule: 'compose-config',
+        message: `docker compose config failed: ${result.stderr.trim()}`,
+        fix: 'Fix the compose files so that Compose accepts them.'
+      })
       return
     }
     if (this.settings.preflight === 'off') return
@@ -160,12 +173,14 @@ export class Run {
     this.mark('compose up started')
     const stopUp = new AbortController()
     const stopWait = new AbortController()
-    const up = docker.composeRun(this.target, ['up', '--detach', ...this.settings.upFlags], this.deadline - Date.now(), stopUp.signal).then((result) => {
-      this.composeOutput = (result.stdout + result.stderr).trim()
-      this.mark(result.exitCode === 0 ? 'compose up done' : 'compose up failed')
-      if (result.exitCode !== 0) stopWait.abort()
-      return result
-    })
+    const up = docker
+      .composeRun(this.target, ['up', '--detach', ...this.settings.upFlags], this.deadline - Date.now(), stopUp.signal)
+      .then((result) => {
+        this.composeOutput = (result.stdout + result.stderr).trim()
+        this.mark(result.exitCode === 0 ? 'compose up done' : 'compose up failed')
+        if (result.exitCode !== 0) stopWait.abort()
+        return result
+      })
     const health = await this.waitHealthy(docker, events, upStarted, stopWait.signal)
     if (health.state === 'failed' && health.reason !== 'aborted') stopUp.abort()
     // While Compose still starts the workers, the vpn's routes can be read.
@@ -179,32 +194,74 @@ export class Run {
       const containers = await docker.projectContainers(this.target.projectName)
       const vpn = containers.find((c) => c.service === this.settings.vpnService)
       const summary = `docker compose up failed: ${composeMessage(this.composeOutput)}${vpn ? `\n${describeVpnState(vpn)}` : ''}`
-      this.fail('compose-up', summary, 'Read Compose\'s message and the vpn container\'s log in the diagnostics; fix the stack.')
+      this.fail(
+        'compose-up',
+        summary,
+        "Read Compose's message and the vpn container's log in the diagnostics; fix the stack."
+      )
       this.diagnostics = await this.collectDiagnostics(docker, containers)
       return { state: 'failed', reason: 'aborted', message: 'compose up failed', atMs: Date.now() }
     }
     return health
   }
 
-  async waitHealthy(docker: Docker, events: ProjectEvents, since: number, signal?: AbortSignal): Promise<HealthOutcome> {
+  async waitHealthy(
+    docker: Docker,
+    events: ProjectEvents,
+    since: number,
+    signal?: AbortSignal
+  ): Promise<HealthOutcome> {
     const deadlineMs = since + this.settings.healthTimeoutSec * 1000
-    const outcome = await waitForHealthy(docker, events, { project: this.target.projectName, service: this.settings.vpnService, deadlineMs, signal })
+    const outcome = await waitForHealthy(docker, events, {
+      project: this.target.projectName,
+      service: this.settings.vpnService,
+      deadlineMs,
+      signal
+    })
     if (outcome.state === 'healthy') {
       this.healthyAfterSec = Math.round((outcome.atMs - since) / 100) / 10
       this.mark('vpn healthy', this.settings.vpnService, outcome.atMs)
-      this.record({ check: 'health', service: this.settings.vpnService, container: outcome.container.name, verdict: 'passed', summary: `healthy after ${this.healthyAfterSec} s`, evidence: healthEvidence(outcome.container), startedAt: since, durationMs: outcome.atMs - since })
+      this.record({
+        check: 'health',
+        service: this.settings.vpnService,
+        container: outcome.container.name,
+        verdict: 'passed',
+        summary: `healthy after ${this.healthyAfterSec} s`,
+        evidence: healthEvidence(outcome.container),
+        startedAt: since,
+        durationMs: outcome.atMs - since
+      })
     } else if (outcome.reason !== 'aborted') {
       this.mark(`vpn ${outcome.reason}`, this.settings.vpnService, outcome.atMs)
       const location = this.model.services.get(this.settings.vpnService)?.healthcheck?.at
-      this.record({ check: 'health', service: this.settings.vpnService, container: outcome.container?.name, verdict: 'failed', summary: outcome.message, fix: healthFix(outcome), evidence: outcome.container ? healthEvidence(outcome.container) : {}, location, startedAt: since, durationMs: outcome.atMs - since })
+      this.record({
+        check: 'health',
+        service: this.settings.vpnService,
+        container: outcome.container?.name,
+        verdict: 'failed',
+        summary: outcome.message,
+        fix: healthFix(outcome),
+        evidence: outcome.container ? healthEvidence(outcome.container) : {},
+        location,
+        startedAt: since,
+        durationMs: outcome.atMs - since
+      })
     }
     return outcome
   }
 
   async verifyTunnel(docker: Docker, vpn: Container): Promise<void> {
-    const [containers, vpnTunnel] = await Promise.all([docker.projectContainers(this.target.projectName), this.vpnTunnel ?? checkVpnTunnel(docker, vpn, this.settings)])
-    const workers = new Map(this.settings.tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)]))
-    const [report, diagnostics] = await Promise.all([checkTunnelServices(docker, vpnTunnel, workers, this.settings), this.collectDiagnostics(docker, containers)])
+    const [containers, vpnTunnel] = await Promise.all([
+      docker.projectContainers(this.target.projectName),
+      this.vpnTunnel ?? checkVpnTunnel(docker, vpn, this.settings)
+    ])
+    const workers = new Map(
+      this.settings.tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)])
+    )
+    const [report, diagnostics] = await Promise.all([
+      checkTunnelServices(docker, vpnTunnel, workers, this.settings),
+      this.collectDiagnostics(docker, containers)
+    ])
     this.subnets = report.subnets
     for (const check of report.checks) this.record(this.locate(check))
     this.mark('tunnel checks done')
@@ -217,9 +274,11 @@ export class Run {
     const service = this.model.services.get(check.service)
     const location =
       check.check === 'tunnel'
-        ? service?.healthcheck?.test?.at ?? service?.at
+        ? (service?.healthcheck?.test?.at ?? service?.at)
         : check.check === 'namespace'
-          ? service?.dependsOn.find((d) => d.service === this.settings.vpnService)?.at ?? service?.networkMode?.at ?? service?.at
+          ? (service?.dependsOn.find((d) => d.service === this.settings.vpnService)?.at ??
+            service?.networkMode?.at ??
+            service?.at)
           : undefined
     return { ...check, location }
   }
@@ -231,27 +290,48 @@ export class Run {
       vpn ? docker.logsTail(vpn.id, LOG_TAIL_LINES) : Promise.resolve(''),
       docker.composeRun(this.target, ['ps', '--all'], LIMITS.query)
     ])
-    return { vpnProbes: vpn?.healthLog ?? [], vpnLogTail: logTail, routeTables: [], composePs: ps.stdout.trim(), composeOutput: this.composeOutput }
+    return {
+      vpnProbes: vpn?.healthLog ?? [],
+      vpnLogTail: logTail,
+      routeTables: [],
+      composePs: ps.stdout.trim(),
+      composeOutput: this.composeOutput
+    }
   }
 
   fail(check: string, summary: string, fix: string): void {
-    this.record({ check, service: this.settings.vpnService, verdict: 'failed', summary, fix, evidence: {}, startedAt: Date.now(), durationMs: 0 })
+    this.record({
+      check,
+      service: this.settings.vpnService,
+      verdict: 'failed',
+      summary,
+      fix,
+      evidence: {},
+      startedAt: Date.now(),
+      durationMs: 0
+    })
   }
 
   private record(check: CheckResult): void {
     this.checks.push(check)
-    this.log.info(`${check.verdict === 'passed' ? '✓' : '✗'} ${check.check} ${check.container ?? check.service}: ${check.summary}`)
+    this.log.info(
+      `${check.verdict === 'passed' ? '✓' : '✗'} ${check.check} ${check.container ?? check.service}: ${check.summary}`
+    )
   }
 
   /** Live modes pass only on proof: every tunnel service passed its namespace and route checks. */
   private proven(): boolean {
     if (this.settings.mode === 'lint') return true
-    const passed = (service: string, check: string): boolean => this.checks.some((c) => c.service === service && c.check === check && c.verdict === 'passed')
+    const passed = (service: string, check: string): boolean =>
+      this.checks.some((c) => c.service === service && c.check === check && c.verdict === 'passed')
     return this.settings.tunnelServices.every((service) => passed(service, 'namespace') && passed(service, 'route'))
   }
 
   report(): RunReport {
-    const failed = this.findings.some((f) => f.level === 'error') || this.checks.some((c) => c.verdict === 'failed') || !this.proven()
+    const failed =
+      this.findings.some((f) => f.level === 'error') ||
+      this.checks.some((c) => c.verdict === 'failed') ||
+      !this.proven()
     return {
       schemaVersion: REPORT_SCHEMA_VERSION,
       result: failed ? 'failed' : 'passed',
@@ -270,7 +350,13 @@ export class Run {
 }
 
 /** Runs the phases in order; returns when the verdict is known. */
-export async function execute(settings: Settings, runner: CommandRunner, log: Log, environment: NodeJS.ProcessEnv, onStarting?: (target: ComposeTarget, compose: string[]) => void): Promise<RunReport> {
+export async function execute(
+  settings: Settings,
+  runner: CommandRunner,
+  log: Log,
+  environment: NodeJS.ProcessEnv,
+  onStarting?: (target: ComposeTarget, compose: string[]) => void
+): Promise<RunReport> {
   const model = readModel(settings, environment)
   const run = new Run(settings, model, composeTarget(settings, model), log)
   const proceed = await log.group('Preflight: compose model', async () => run.preflight())
@@ -293,6 +379,7 @@ export async function execute(settings: Settings, runner: CommandRunner, log: Lo
   }
   const report = run.report()
   const diagnostics = report.diagnostics
-  if (report.result === 'failed' && diagnostics) await log.group(`Diagnostics: ${settings.vpnService} in its own words`, async () => log.info(vpnWords(diagnostics)))
+  if (report.result === 'failed' && diagnostics)
+    await log.group(`Diagnostics: ${settings.vpnService} in its own words`, async () => log.info(vpnWords(diagnostics)))
   return report
 }

@@ -50,7 +50,10 @@ async function publish(report: RunReport, environment: NodeJS.ProcessEnv): Promi
     core[level](message, properties)
   }
   // One file per step (a job may run the action several times on one project).
-  const reportPath = join(environment.RUNNER_TEMP || tmpdir(), `openwisp-tunnel-check-${report.project}-${process.pid}.json`)
+  const reportPath = join(
+    environment.RUNNER_TEMP || tmpdir(),
+    `openwisp-tunnel-check-${report.project}-${process.pid}.json`
+  )
   writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   core.setOutput('result', report.result)
   core.setOutput('healthy-after', report.healthyAfterSec ?? '')
@@ -66,10 +69,16 @@ function failClearly(error: unknown): void {
     const { file, line, column } = error.location
     core.error(error.message, { title: 'Compose file error', file, startLine: line, startColumn: column })
     process.exitCode = 1
-  } else if (error instanceof InputError || error instanceof ComposeFileError || error instanceof DockerUnavailableError) {
+  } else if (
+    error instanceof InputError ||
+    error instanceof ComposeFileError ||
+    error instanceof DockerUnavailableError
+  ) {
     core.setFailed(error.message)
   } else {
     core.debug(error instanceof Error ? (error.stack ?? error.message) : String(error))
-    core.setFailed(`Unexpected error: ${error instanceof Error ? error.message : String(error)}. Re-run with debug logging (ACTIONS_STEP_DEBUG) and report it.`)
+    core.setFailed(
+      `Unexpected error: ${error instanceof Error ? error.message : String(error)}. Re-run with debug logging (ACTIONS_STEP_DEBUG) and report it.`
+    )
   }
 }

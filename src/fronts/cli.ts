@@ -13,7 +13,15 @@ import { INPUT_DEFAULTS, InputError, readSettings, type Settings } from '../sett
 import { armWatchdog, onCancel } from './shutdown.js'
 import { describeResources, teardown } from '../docker/teardown.js'
 
-const OPTIONS = [...Object.keys(INPUT_DEFAULTS), 'project-name', 'env-file', 'profiles', 'management-subnet', 'probe-targets', 'up-flags']
+const OPTIONS = [
+  ...Object.keys(INPUT_DEFAULTS),
+  'project-name',
+  'env-file',
+  'profiles',
+  'management-subnet',
+  'probe-targets',
+  'up-flags'
+]
 
 const USAGE = `Usage: openwisp-tunnel-check [--option value ...]
 
@@ -67,7 +75,9 @@ async function cli(argv: string[]): Promise<number> {
   const report = await execute(settings, runner, log, process.env, (target, compose) => {
     started = async () => {
       const removed = await teardown(new Docker(runner, compose), target)
-      log.info(`Removed ${describeResources(removed.removed)} of project ${target.projectName}.${removed.problems.map((p) => `\nwarning: ${p}`).join('')}`)
+      log.info(
+        `Removed ${describeResources(removed.removed)} of project ${target.projectName}.${removed.problems.map((p) => `\nwarning: ${p}`).join('')}`
+      )
     }
   })
   if (started && shouldTearDown(settings, report.result)) await log.group('Teardown', started)
@@ -83,9 +93,18 @@ function shouldTearDown(settings: Settings, result: string): boolean {
 try {
   process.exitCode = await cli(process.argv.slice(2))
 } catch (error) {
-  const known = error instanceof InputError || error instanceof ComposeFileError || error instanceof DockerUnavailableError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  const where = error instanceof ComposeFileError && error.location ? `${error.location.file}:${error.location.line}:${error.location.column}: ` : ''
-  console.error(`error: ${where}${error instanceof Error ? error.message : String(error)}${(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ' (see --help)' : ''}`)
+  const known =
+    error instanceof InputError ||
+    error instanceof ComposeFileError ||
+    error instanceof DockerUnavailableError ||
+    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  const where =
+    error instanceof ComposeFileError && error.location
+      ? `${error.location.file}:${error.location.line}:${error.location.column}: `
+      : ''
+  console.error(
+    `error: ${where}${error instanceof Error ? error.message : String(error)}${(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ' (see --help)' : ''}`
+  )
   if (!known) console.error('This is unexpected; please report it with the output of --verbose.')
   process.exitCode = 2
 }

@@ -13,15 +13,23 @@ export async function post(): Promise<void> {
   const policy = core.getState(STATE.teardown) || 'always'
   const result = core.getState(STATE.result) || 'failed'
   if (policy === 'never' || (policy === 'on-success' && result !== 'passed')) {
-    return core.info(`Keeping project ${target.projectName} (teardown: ${policy}, result: ${result}). Remove it with: docker compose -p ${target.projectName} down -v --remove-orphans`)
+    return core.info(
+      `Keeping project ${target.projectName} (teardown: ${policy}, result: ${result}). Remove it with: docker compose -p ${target.projectName} down -v --remove-orphans`
+    )
   }
   try {
-    const docker = new Docker(new ProcessRunner((line) => core.debug(line)), JSON.parse(core.getState(STATE.compose)) as string[])
+    const docker = new Docker(
+      new ProcessRunner((line) => core.debug(line)),
+      JSON.parse(core.getState(STATE.compose)) as string[]
+    )
     const report = await core.group(`Tear down ${target.projectName}`, () => teardown(docker, target))
     core.info(`Removed ${describeResources(report.removed)} of project ${target.projectName}.`)
     for (const problem of report.problems) core.warning(problem, { title: 'Teardown' })
     if (countResources(report.left) === 0) core.info(`Nothing of project ${target.projectName} is left.`)
   } catch (error) {
-    core.warning(`Teardown of ${target.projectName} failed: ${error instanceof Error ? error.message : String(error)}`, { title: 'Teardown' })
+    core.warning(
+      `Teardown of ${target.projectName} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { title: 'Teardown' }
+    )
   }
 }

@@ -13,7 +13,13 @@ const CANCEL_SIGNALS = [
   ['SIGTERM', 143]
 ] as const
 
-function stopAndExit(runner: Pick<ProcessRunner, 'stopAll'>, code: number, message: string, lastWord: LastWord, exit: Exit): Promise<void> {
+function stopAndExit(
+  runner: Pick<ProcessRunner, 'stopAll'>,
+  code: number,
+  message: string,
+  lastWord: LastWord,
+  exit: Exit
+): Promise<void> {
   runner.stopAll()
   return Promise.resolve()
     .then(() => lastWord(message))
@@ -32,7 +38,12 @@ export function onCancel(runner: Pick<ProcessRunner, 'stopAll'>, lastWord: LastW
 
 /** The last line of defence: every command has its own time limit, and the
  * run as a whole has this one. */
-export function armWatchdog(budgetMs: number, runner: Pick<ProcessRunner, 'stopAll'>, lastWord: LastWord, exit: Exit = process.exit): void {
+export function armWatchdog(
+  budgetMs: number,
+  runner: Pick<ProcessRunner, 'stopAll'>,
+  lastWord: LastWord,
+  exit: Exit = process.exit
+): void {
   const message = `The run exceeded its deadline of ${Math.round(budgetMs / 1000)} s (health-timeout + route-timeout + a margin for builds and checks). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`
   setTimeout(() => void stopAndExit(runner, 1, message, lastWord, exit), budgetMs).unref()
 }

@@ -21,14 +21,30 @@ const NONE = '(none)'
 export function compareWithCompose(model: ComposeModel, composeConfig: unknown, options: PreflightOptions): Finding[] {
   const services = object(object(composeConfig)?.services)
   if (!services) {
-    return [{ level: 'warning', rule: 'compose-mismatch', message: 'The output of `docker compose config --format json` has no `services` mapping, so the static checks could not be confirmed against Compose.', fix: 'Check the Compose version (v2 is needed).' }]
+    return [
+      {
+        level: 'warning',
+        rule: 'compose-mismatch',
+        message:
+          'The output of `docker compose config --format json` has no `services` mapping, so the static checks could not be confirmed against Compose.',
+        fix: 'Check the Compose version (v2 is needed).'
+      }
+    ]
   }
   const readings = [
-    ...options.tunnelServices.flatMap((name) => tunnelReadings(model.services.get(name), object(services[name]), name, options.vpnService)),
-    ...healthcheckReadings(model.services.get(options.vpnService), object(services[options.vpnService]), options.vpnService)
+    ...options.tunnelServices.flatMap((name) =>
+      tunnelReadings(model.services.get(name), object(services[name]), name, options.vpnService)
+    ),
+    ...healthcheckReadings(
+      model.services.get(options.vpnService),
+      object(services[options.vpnService]),
+      options.vpnService
+    )
   ]
   const where = locator(model)
-  return sortByLevel(readings.filter((reading) => reading.ours !== reading.theirs).map((reading) => disagreement(reading, where)))
+  return sortByLevel(
+    readings.filter((reading) => reading.ours !== reading.theirs).map((reading) => disagreement(reading, where))
+  )
 }
 
 function disagreement({ service, what, ours, theirs, at }: Reading, where: Where): Finding {
@@ -51,14 +67,40 @@ function text(value: unknown): string {
   return typeof value === 'string' && value !== '' ? `\`${value}\`` : NONE
 }
 
-function tunnelReadings(ours: ServiceModel | undefined, theirs: Json | undefined, name: string, vpn: string): Reading[] {
-  if (!ours || !theirs) return [{ service: name, what: 'presence', ours: ours ? 'enabled' : NONE, theirs: theirs ? 'enabled' : NONE, at: ours?.at }]
+function tunnelReadings(
+  ours: ServiceModel | undefined,
+  theirs: Json | undefined,
+  name: string,
+  vpn: string
+): Reading[] {
+  if (!ours || !theirs)
+    return [
+      {
+        service: name,
+        what: 'presence',
+        ours: ours ? 'enabled' : NONE,
+        theirs: theirs ? 'enabled' : NONE,
+        at: ours?.at
+      }
+    ]
   const entry = ours.dependsOn.find((dependency) => dependency.service === vpn)
   // Compose adds `depends_on: {X: {condition: service_started}}` for `network_mode: service:X`.
   const implied = ours.networkMode?.value === `service:${vpn}` ? 'service_started' : undefined
   return [
-    { service: name, what: 'network_mode', ours: text(ours.networkMode?.value), theirs: text(theirs.network_mode), at: ours.networkMode?.at ?? ours.at },
-    { service: name, what: `depends_on.${vpn}.condition`, ours: text(entry?.condition.value ?? implied), theirs: text(object(object(theirs.depends_on)?.[vpn])?.condition), at: entry?.condition.at ?? ours.at }
+    {
+      service: name,
+      what: 'network_mode',
+      ours: text(ours.networkMode?.value),
+      theirs: text(theirs.network_mode),
+      at: ours.networkMode?.at ?? ours.at
+    },
+    {
+      service: name,
+      what: `depends_on.${vpn}.condition`,
+      ours: text(entry?.condition.value ?? implied),
+      theirs: text(object(object(theirs.depends_on)?.[vpn])?.condition),
+      at: entry?.condition.at ?? ours.at
+    }
   ]
 }
 

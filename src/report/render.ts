@@ -24,7 +24,10 @@ const DIAGNOSTIC_BLOCK_CHARS = 20_000
 
 const LEVEL_ORDER: FindingLevel[] = ['error', 'warning', 'notice']
 
-function place(location: SourceLocation | undefined, workspace: string): Pick<Annotation, 'file' | 'startLine' | 'startColumn'> {
+function place(
+  location: SourceLocation | undefined,
+  workspace: string
+): Pick<Annotation, 'file' | 'startLine' | 'startColumn'> {
   if (!location) return {}
   // Relative to the workspace, where GitHub places annotations; a file outside it stays absolute.
   const inside = isAbsolute(location.file) ? relative(workspace, location.file) : location.file
@@ -34,13 +37,23 @@ function place(location: SourceLocation | undefined, workspace: string): Pick<An
 
 function checkAnnotation(check: CheckResult, workspace: string): Annotation {
   const fix = check.fix ? ` Fix: ${check.fix}` : ''
-  return { level: 'error', title: `${check.service}: ${check.check} check failed`, message: `${check.summary}${fix}`, ...place(check.location, workspace) }
+  return {
+    level: 'error',
+    title: `${check.service}: ${check.check} check failed`,
+    message: `${check.summary}${fix}`,
+    ...place(check.location, workspace)
+  }
 }
 
 function findingAnnotation(finding: Finding, workspace: string): Annotation {
   const fix = finding.fix ? ` Fix: ${finding.fix}` : ''
   const subject = finding.service ? `${finding.service}: ` : ''
-  return { level: finding.level, title: `${subject}${finding.rule}`, message: `${finding.message}${fix}`, ...place(finding.location, workspace) }
+  return {
+    level: finding.level,
+    title: `${subject}${finding.rule}`,
+    message: `${finding.message}${fix}`,
+    ...place(finding.location, workspace)
+  }
 }
 
 /** Failed checks first, then findings by level; at most ten of a level, the
@@ -50,18 +63,31 @@ export function annotationsFor(report: RunReport, workspace: string): Annotation
     ...report.checks.filter((check) => check.verdict === 'failed').map((check) => checkAnnotation(check, workspace)),
     ...report.findings.map((finding) => findingAnnotation(finding, workspace))
   ]
-  if (report.result === 'passed') all.push({ level: 'notice', title: report.mode === 'lint' ? 'Tunnel wiring checked' : 'Tunnel verified', message: passMessage(report) })
+  if (report.result === 'passed')
+    all.push({
+      level: 'notice',
+      title: report.mode === 'lint' ? 'Tunnel wiring checked' : 'Tunnel verified',
+      message: passMessage(report)
+    })
   return LEVEL_ORDER.flatMap((level) => {
     const ofLevel = all.filter((annotation) => annotation.level === level)
     if (ofLevel.length <= ANNOTATIONS_PER_LEVEL) return ofLevel
     const kept = ofLevel.slice(0, ANNOTATIONS_PER_LEVEL - 1)
     const more = ofLevel.length - kept.length
-    return [...kept, { level, title: `${more} more ${level}s`, message: `${more} more ${level}s are listed in the job summary and the JSON report.` }]
+    return [
+      ...kept,
+      {
+        level,
+        title: `${more} more ${level}s`,
+        message: `${more} more ${level}s are listed in the job summary and the JSON report.`
+      }
+    ]
   })
 }
 
 function passMessage(report: RunReport): string {
-  if (report.mode === 'lint') return `The compose model wires the tunnel correctly (${report.findings.length} findings, none an error).`
+  if (report.mode === 'lint')
+    return `The compose model wires the tunnel correctly (${report.findings.length} findings, none an error).`
   const services = [...new Set(report.checks.filter((c) => c.check === 'namespace').map((c) => c.service))]
   const reach = report.checks.filter((c) => c.check === 'reach').length
   return `${services.join(', ')} share the vpn namespace and route ${report.managementSubnets.join(', ')} over the tunnel${reach ? `; ${reach} probes answered` : ''}.`
@@ -83,18 +109,28 @@ function headline(report: RunReport): string[] {
   const seconds = (report.durationMs / 1000).toFixed(1)
   const healthy = report.healthyAfterSec !== undefined ? `, vpn healthy after ${report.healthyAfterSec} s` : ''
   const verdict = `${report.result === 'passed' ? '✅' : '❌'} ${verdictText(report)}`
-  return [`## ${verdict}`, '', `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds} s${healthy}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`, '']
+  return [
+    `## ${verdict}`,
+    '',
+    `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds} s${healthy}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`,
+    ''
+  ]
 }
 
 function verdictText(report: RunReport): string {
-  if (report.mode === 'lint') return report.result === 'passed' ? 'Compose files wire the tunnel correctly' : 'Compose files break the tunnel'
+  if (report.mode === 'lint')
+    return report.result === 'passed' ? 'Compose files wire the tunnel correctly' : 'Compose files break the tunnel'
   return report.result === 'passed' ? 'Management tunnel works' : 'Management tunnel check failed'
 }
 
 /** The causes, first thing a reader sees when the run failed. */
 function causes(report: RunReport): string[] {
-  const failedChecks = report.checks.filter((c) => c.verdict === 'failed').map((c) => `**${c.service}** (${c.check}): ${c.summary}${c.fix ? ` — *Fix:* ${c.fix}` : ''}`)
-  const errors = report.findings.filter((f) => f.level === 'error').map((f) => `**${f.service ?? 'compose'}** (${f.rule}): ${f.message}${f.fix ? ` — *Fix:* ${f.fix}` : ''}`)
+  const failedChecks = report.checks
+    .filter((c) => c.verdict === 'failed')
+    .map((c) => `**${c.service}** (${c.check}): ${c.summary}${c.fix ? ` — *Fix:* ${c.fix}` : ''}`)
+  const errors = report.findings
+    .filter((f) => f.level === 'error')
+    .map((f) => `**${f.service ?? 'compose'}** (${f.rule}): ${f.message}${f.fix ? ` — *Fix:* ${f.fix}` : ''}`)
   return [...failedChecks, ...errors]
 }
 
@@ -105,7 +141,10 @@ function checksTable(checks: CheckResult[]): string[] {
     '',
     '| | service | check | container | result | evidence | time |',
     '|---|---|---|---|---|---|---|',
-    ...checks.map((c) => `| ${ICON[c.verdict]} | ${cell(c.service)} | ${c.check} | ${cell(c.container ?? '')} | ${cell(c.summary)} | ${evidenceText(c)} | ${c.durationMs} ms |`),
+    ...checks.map(
+      (c) =>
+        `| ${ICON[c.verdict]} | ${cell(c.service)} | ${c.check} | ${cell(c.container ?? '')} | ${cell(c.summary)} | ${evidenceText(c)} | ${c.durationMs} ms |`
+    ),
     ''
   ]
 }
@@ -121,7 +160,10 @@ function findingsTable(findings: Finding[], workspace: string): string[] {
     '',
     '| | rule | service | where | finding |',
     '|---|---|---|---|---|',
-    ...findings.map((f) => `| ${ICON[f.level]} | ${f.rule} | ${cell(f.service ?? '')} | ${where(f)} | ${cell(f.message + (f.fix ? ` Fix: ${f.fix}` : ''))} |`),
+    ...findings.map(
+      (f) =>
+        `| ${ICON[f.level]} | ${f.rule} | ${cell(f.service ?? '')} | ${where(f)} | ${cell(f.message + (f.fix ? ` Fix: ${f.fix}` : ''))} |`
+    ),
     ''
   ]
 }
@@ -145,8 +187,21 @@ export function mermaidTimeline(timeline: TimelineEntry[]): string[] {
 
 function details(title: string, body: string): string[] {
   if (!body.trim()) return []
-  const cut = body.length > DIAGNOSTIC_BLOCK_CHARS ? `…(first ${body.length - DIAGNOSTIC_BLOCK_CHARS} characters cut)\n${body.slice(-DIAGNOSTIC_BLOCK_CHARS)}` : body
-  return ['<details>', `<summary>${title}</summary>`, '', '```text', cut.replace(/```/g, "'''"), '```', '', '</details>', '']
+  const cut =
+    body.length > DIAGNOSTIC_BLOCK_CHARS
+      ? `…(first ${body.length - DIAGNOSTIC_BLOCK_CHARS} characters cut)\n${body.slice(-DIAGNOSTIC_BLOCK_CHARS)}`
+      : body
+  return [
+    '<details>',
+    `<summary>${title}</summary>`,
+    '',
+    '```text',
+    cut.replace(/```/g, "'''"),
+    '```',
+    '',
+    '</details>',
+    ''
+  ]
 }
 
 function diagnostics(report: RunReport): string[] {
@@ -166,22 +221,42 @@ function diagnostics(report: RunReport): string[] {
 
 export function summaryMarkdown(report: RunReport, workspace: string): string {
   const found = causes(report)
-  const head = [...headline(report), ...(found.length ? ['**Why:**', '', ...found.slice(0, 5).map((c) => `- ${c}`), ''] : [])]
-  const body = [...checksTable(report.checks), ...findingsTable(report.findings, workspace), ...mermaidTimeline(report.timeline)]
+  const head = [
+    ...headline(report),
+    ...(found.length ? ['**Why:**', '', ...found.slice(0, 5).map((c) => `- ${c}`), ''] : [])
+  ]
+  const body = [
+    ...checksTable(report.checks),
+    ...findingsTable(report.findings, workspace),
+    ...mermaidTimeline(report.timeline)
+  ]
   const full = [...head, ...body, ...diagnostics(report)].join('\n')
   if (Buffer.byteLength(full) <= SUMMARY_LIMIT_BYTES) return full
-  const lean = [...head, ...body, '_Diagnostics left out: the summary would exceed GitHub\'s 1 MiB limit; they are in the JSON report._'].join('\n')
-  return Buffer.byteLength(lean) <= SUMMARY_LIMIT_BYTES ? lean : [...head, '_Tables left out for size; see the JSON report._'].join('\n')
+  const lean = [
+    ...head,
+    ...body,
+    "_Diagnostics left out: the summary would exceed GitHub's 1 MiB limit; they are in the JSON report._"
+  ].join('\n')
+  return Buffer.byteLength(lean) <= SUMMARY_LIMIT_BYTES
+    ? lean
+    : [...head, '_Tables left out for size; see the JSON report._'].join('\n')
 }
 
 /** The CLI's report: the same content, as plain text for a terminal. */
 export function textReport(report: RunReport, workspace: string): string {
   const lines = [`${report.result.toUpperCase()}: ${verdictText(report)}`]
-  lines.push(`project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`)
-  for (const c of report.checks) lines.push(`  ${c.verdict === 'passed' ? 'ok  ' : 'FAIL'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`)
+  lines.push(
+    `project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`
+  )
+  for (const c of report.checks)
+    lines.push(
+      `  ${c.verdict === 'passed' ? 'ok  ' : 'FAIL'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`
+    )
   for (const f of report.findings) {
     const p = place(f.location, workspace)
-    lines.push(`  ${f.level.toUpperCase().padEnd(7)} ${p.file ? `${p.file}:${p.startLine}:${p.startColumn} ` : ''}${f.rule}: ${f.message}${f.fix ? `\n       fix: ${f.fix}` : ''}`)
+    lines.push(
+      `  ${f.level.toUpperCase().padEnd(7)} ${p.file ? `${p.file}:${p.startLine}:${p.startColumn} ` : ''}${f.rule}: ${f.message}${f.fix ? `\n       fix: ${f.fix}` : ''}`
+    )
   }
   return lines.join('\n')
 }

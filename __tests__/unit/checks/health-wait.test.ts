@@ -14,16 +14,20 @@ class Engine extends FakeRunner {
   override async run(argv: string[], options: Parameters<FakeRunner['run']>[1]) {
     const result = await super.run(argv, options)
     if (argv[1] === 'ps') return { ...result, stdout: 'vpn-id\n' }
-    if (argv[2] === 'inspect') return { ...result, stdout: JSON.stringify([rawContainer({ id: 'vpn-id', ...this.state })]) }
+    if (argv[2] === 'inspect')
+      return { ...result, stdout: JSON.stringify([rawContainer({ id: 'vpn-id', ...this.state })]) }
     return result
   }
 }
 
 function eventSource(): { events: ProjectEvents; emit: (action: string) => void } {
   const listeners = new Set<(event: RecordedEvent) => void>()
-  const events = { subscribe: (listener: (event: RecordedEvent) => void) => (listeners.add(listener), () => listeners.delete(listener)) } as unknown as ProjectEvents
+  const events = {
+    subscribe: (listener: (event: RecordedEvent) => void) => (listeners.add(listener), () => listeners.delete(listener))
+  } as unknown as ProjectEvents
   const emit = (action: string): void => {
-    for (const listener of listeners) listener({ action, containerId: 'vpn-id', service: 'openvpn', timeMs: Date.now(), receivedMs: Date.now() })
+    for (const listener of listeners)
+      listener({ action, containerId: 'vpn-id', service: 'openvpn', timeMs: Date.now(), receivedMs: Date.now() })
   }
   return { events, emit }
 }
@@ -41,7 +45,12 @@ describe('waitForHealthy', () => {
     const outcome = await waiting
     expect(outcome).toMatchObject({ state: 'healthy', container: { name: 'demo-openvpn-1', health: 'healthy' } })
     // One listing at the start, then one inspect of the container the event named.
-    expect(engine.calls.filter((argv) => argv[2] === 'inspect').at(-1)).toEqual(['docker', 'container', 'inspect', 'vpn-id'])
+    expect(engine.calls.filter((argv) => argv[2] === 'inspect').at(-1)).toEqual([
+      'docker',
+      'container',
+      'inspect',
+      'vpn-id'
+    ])
   })
 
   it('counts restarts from its first sight of the container, not the ones before', async () => {
@@ -55,24 +64,46 @@ describe('waitForHealthy', () => {
     await new Promise((resolve) => setTimeout(resolve, 20))
     engine.state = { ...engine.state, restartCount: 10 }
     emit('die')
-    expect(await waiting).toMatchObject({ state: 'failed', reason: 'crash-loop', message: expect.stringContaining('restarted 3 times while waiting') })
+    expect(await waiting).toMatchObject({
+      state: 'failed',
+      reason: 'crash-loop',
+      message: expect.stringContaining('restarted 3 times while waiting')
+    })
   })
 
   it('gives up at the deadline and says what state it waited in', async () => {
-    const outcome = await waitForHealthy(new Docker(new Engine(), ['docker', 'compose']), eventSource().events, options(Date.now() + 150))
-    expect(outcome).toMatchObject({ state: 'failed', reason: 'timeout', message: 'Not healthy before health-timeout: demo-openvpn-1 is running, health starting.' })
+    const outcome = await waitForHealthy(
+      new Docker(new Engine(), ['docker', 'compose']),
+      eventSource().events,
+      options(Date.now() + 150)
+    )
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      reason: 'timeout',
+      message: 'Not healthy before health-timeout: demo-openvpn-1 is running, health starting.'
+    })
   })
 
   it('says so when no container of the service ever appeared', async () => {
     const engine = new Engine()
     engine.run = async (argv) => ({ argv, exitCode: 0, stdout: '', stderr: '', killed: false, durationMs: 1 })
-    const outcome = await waitForHealthy(new Docker(engine, ['docker', 'compose']), eventSource().events, options(Date.now() + 100))
-    expect(outcome).toMatchObject({ reason: 'timeout', message: 'Not healthy before health-timeout: no container of the service exists.' })
+    const outcome = await waitForHealthy(
+      new Docker(engine, ['docker', 'compose']),
+      eventSource().events,
+      options(Date.now() + 100)
+    )
+    expect(outcome).toMatchObject({
+      reason: 'timeout',
+      message: 'Not healthy before health-timeout: no container of the service exists.'
+    })
   })
 
   it('stops when the run is aborted', async () => {
     const abort = new AbortController()
-    const waiting = waitForHealthy(new Docker(new Engine(), ['docker', 'compose']), eventSource().events, { ...options(Date.now() + 60_000), signal: abort.signal })
+    const waiting = waitForHealthy(new Docker(new Engine(), ['docker', 'compose']), eventSource().events, {
+      ...options(Date.now() + 60_000),
+      signal: abort.signal
+    })
     abort.abort()
     expect(await waiting).toMatchObject({ state: 'failed', reason: 'aborted' })
   })

@@ -10,7 +10,9 @@ describe('judgeHealth', () => {
 
   it('waits while starting or restarting once', () => {
     expect(judgeHealth(container({ health: 'starting' }), 0)).toEqual({ state: 'waiting' })
-    expect(judgeHealth(container({ status: 'restarting', restartPolicy: 'on-failure', exitCode: 1, restartCount: 1 }), 0)).toEqual({ state: 'waiting' })
+    expect(
+      judgeHealth(container({ status: 'restarting', restartPolicy: 'on-failure', exitCode: 1, restartCount: 1 }), 0)
+    ).toEqual({ state: 'waiting' })
   })
 
   it('fails at once on unhealthy', () => {
@@ -18,12 +20,21 @@ describe('judgeHealth', () => {
   })
 
   it('does not take the unhealthy mark the engine gives an exited container for a verdict', () => {
-    const restarting = container({ status: 'restarting', health: 'unhealthy', restartPolicy: 'on-failure', exitCode: 1, restartCount: 1 })
+    const restarting = container({
+      status: 'restarting',
+      health: 'unhealthy',
+      restartPolicy: 'on-failure',
+      exitCode: 1,
+      restartCount: 1
+    })
     expect(judgeHealth(restarting, 0)).toEqual({ state: 'waiting' })
   })
 
   it('fails at once on an exit the engine will not undo', () => {
-    const judgement = judgeHealth(container({ status: 'exited', exitCode: 0, restartPolicy: 'on-failure', health: 'starting' }), 0)
+    const judgement = judgeHealth(
+      container({ status: 'exited', exitCode: 0, restartPolicy: 'on-failure', health: 'starting' }),
+      0
+    )
     expect(judgement).toMatchObject({ state: 'failed', reason: 'exited' })
     expect(judgement.state === 'failed' && judgement.message).toContain('exited with code 0')
   })

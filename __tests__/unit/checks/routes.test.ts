@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatRoute, parseInterfaceCounters, parseIpv4Routes, parseIpv6Routes, routeFor, tunnelRouteCovering, tunnelSubnets } from '../../../src/checks/routes.js'
+import {
+  formatRoute,
+  parseInterfaceCounters,
+  parseIpv4Routes,
+  parseIpv6Routes,
+  routeFor,
+  tunnelRouteCovering,
+  tunnelSubnets
+} from '../../../src/checks/routes.js'
 import { parseSubnet } from '../../../src/settings.js'
 import { DEV, IPV6_ROUTE, ROUTE_P2P, ROUTE_SUBNET } from '../../helpers/proc.js'
 
@@ -10,7 +18,10 @@ describe('parseIpv4Routes', () => {
   })
 
   it('skips routes that are not up', () => {
-    expect(parseIpv4Routes(ROUTE_P2P).map(formatRoute)).toEqual(['10.8.0.0/24 via 10.8.0.2 dev tun0', '10.8.0.2/32 dev tun0'])
+    expect(parseIpv4Routes(ROUTE_P2P).map(formatRoute)).toEqual([
+      '10.8.0.0/24 via 10.8.0.2 dev tun0',
+      '10.8.0.2/32 dev tun0'
+    ])
   })
 
   it('reads an empty table (a stale namespace has only lo)', () => {

@@ -7,10 +7,22 @@ import { judgeNamespace, judgeReach, judgeRoutes } from '../../../src/checks/tun
 import { container, type RawOptions } from '../../helpers/containers.js'
 import { DEV, ROUTE_SUBNET } from '../../helpers/proc.js'
 
-const vpnContainer = container({ id: 'vpn-id', service: 'openvpn', health: 'healthy', startedAt: '2026-11-28T12:00:05Z', restartCount: 1 })
+const vpnContainer = container({
+  id: 'vpn-id',
+  service: 'openvpn',
+  health: 'healthy',
+  startedAt: '2026-11-28T12:00:05Z',
+  restartCount: 1
+})
 
 function snapshot(options: RawOptions, id: string | undefined, routeTable = ROUTE_SUBNET): NamespaceSnapshot {
-  return { container: container(options), id, routes: parseIpv4Routes(routeTable), counters: parseInterfaceCounters(DEV), routeTable }
+  return {
+    container: container(options),
+    id,
+    routes: parseIpv4Routes(routeTable),
+    counters: parseInterfaceCounters(DEV),
+    routeTable
+  }
 }
 
 const vpn: NamespaceSnapshot = { ...snapshot({}, 'net:[100]'), container: vpnContainer }
@@ -18,7 +30,10 @@ const celery = { service: 'celery', networkMode: 'container:vpn-id', startedAt: 
 
 describe('judgeNamespace', () => {
   it('passes when the worker joined the vpn container and sees the same namespace', () => {
-    expect(judgeNamespace(snapshot(celery, 'net:[100]'), vpn)).toMatchObject({ verdict: 'passed', evidence: { worker_namespace: 'net:[100]', vpn_namespace: 'net:[100]' } })
+    expect(judgeNamespace(snapshot(celery, 'net:[100]'), vpn)).toMatchObject({
+      verdict: 'passed',
+      evidence: { worker_namespace: 'net:[100]', vpn_namespace: 'net:[100]' }
+    })
   })
 
   it('names a stale namespace with restart and start times, and the fix', () => {
@@ -32,9 +47,14 @@ describe('judgeNamespace', () => {
   })
 
   it('calls a worker that joined a container since replaced stale', () => {
-    const outcome = judgeNamespace(snapshot({ ...celery, networkMode: 'container:0123456789abcdef-old' }, 'net:[98]'), vpn)
+    const outcome = judgeNamespace(
+      snapshot({ ...celery, networkMode: 'container:0123456789abcdef-old' }, 'net:[98]'),
+      vpn
+    )
     expect(outcome.verdict).toBe('failed')
-    expect(outcome.summary).toBe('Stale namespace: demo-celery-1 joined container 0123456789ab, which is no longer demo-openvpn-1 (vpn-id): openvpn was recreated after demo-celery-1 started, and demo-celery-1 has no tunnel.')
+    expect(outcome.summary).toBe(
+      'Stale namespace: demo-celery-1 joined container 0123456789ab, which is no longer demo-openvpn-1 (vpn-id): openvpn was recreated after demo-celery-1 started, and demo-celery-1 has no tunnel.'
+    )
     expect(outcome.fix).toContain('--force-recreate --no-deps celery')
   })
 
@@ -44,19 +64,26 @@ describe('judgeNamespace', () => {
   })
 
   it('fails a worker that is not running', () => {
-    expect(judgeNamespace(snapshot({ ...celery, status: 'exited', exitCode: 137 }, undefined), vpn).summary).toContain('is exited (exit code 137)')
+    expect(judgeNamespace(snapshot({ ...celery, status: 'exited', exitCode: 137 }, undefined), vpn).summary).toContain(
+      'is exited (exit code 137)'
+    )
   })
 })
 
 describe('judgeRoutes', () => {
   it('passes with the covering route as evidence', () => {
-    expect(judgeRoutes(snapshot(celery, 'net:[100]'), [parseSubnet('10.8.0.0/24')])).toMatchObject({ verdict: 'passed', summary: '10.8.0.0/24 dev tun0' })
+    expect(judgeRoutes(snapshot(celery, 'net:[100]'), [parseSubnet('10.8.0.0/24')])).toMatchObject({
+      verdict: 'passed',
+      summary: '10.8.0.0/24 dev tun0'
+    })
   })
 
   it('fails naming the subnet, and says when the namespace has only lo', () => {
     const outcome = judgeRoutes(snapshot(celery, 'net:[99]', 'Iface\tDestination'), [parseSubnet('10.8.0.0/24')])
     expect(outcome.verdict).toBe('failed')
-    expect(outcome.summary).toBe('no route over tun/tap covers 10.8.0.0/24 (the namespace has no routes at all, only lo)')
+    expect(outcome.summary).toBe(
+      'no route over tun/tap covers 10.8.0.0/24 (the namespace has no routes at all, only lo)'
+    )
   })
 
   it('fails when there is nothing to check', () => {
@@ -66,7 +93,8 @@ describe('judgeRoutes', () => {
 
 describe('splitProcTables', () => {
   it('separates one cat of route, ipv6_route and dev', () => {
-    const v6 = 'fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     tun0'
+    const v6 =
+      'fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     tun0'
     const tables = splitProcTables(`${ROUTE_SUBNET}${v6}\n${DEV}\n`)
     expect(parseIpv4Routes(tables.ipv4)).toHaveLength(3)
     expect(tables.ipv6.trim()).toBe(v6)
@@ -86,11 +114,17 @@ describe('judgeReach', () => {
   })
 
   it('fails an answer that did not come through the tunnel', () => {
-    expect(judgeReach(snapshot(celery, 'net:[100]'), '172.18.0.9', { answer }).summary).toBe('172.18.0.9 answered, but not through the tunnel (route: 172.18.0.0/16 dev eth0).')
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '172.18.0.9', { answer }).summary).toBe(
+      '172.18.0.9 answered, but not through the tunnel (route: 172.18.0.0/16 dev eth0).'
+    )
   })
 
   it('fails a silent device, and a namespace with no route to it', () => {
-    expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer: { ...answer, answered: false } }).summary).toContain('did not answer within 2 s')
-    expect(judgeReach(snapshot(celery, 'net:[99]', 'Iface\tDestination'), '10.8.0.10', {}).summary).toContain('no route over the tunnel leads to it')
+    expect(
+      judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer: { ...answer, answered: false } }).summary
+    ).toContain('did not answer within 2 s')
+    expect(judgeReach(snapshot(celery, 'net:[99]', 'Iface\tDestination'), '10.8.0.10', {}).summary).toContain(
+      'no route over the tunnel leads to it'
+    )
   })
 })

@@ -70,7 +70,9 @@ describe('interpolate', () => {
   })
 
   it('fails on ${VAR:?message} and ${VAR?message} with the message', () => {
-    expect(() => value('${EMPTY:?set EMPTY}')).toThrow(new InterpolationError('required variable EMPTY is missing a value: set EMPTY'))
+    expect(() => value('${EMPTY:?set EMPTY}')).toThrow(
+      new InterpolationError('required variable EMPTY is missing a value: set EMPTY')
+    )
     expect(() => value('${UNSET?need ${SET}}')).toThrow('required variable UNSET is missing a value: need value')
   })
 
@@ -100,7 +102,12 @@ describe('parseEnvFile', () => {
     Object.fromEntries(parseEnvFile(text, '/p/.env', outer).map((entry) => [entry.name, [entry.value, entry.at.line]]))
 
   it('reads NAME=value lines, skipping comments and blank lines, with their line numbers', () => {
-    expect(parse('# comment\n\nA=1\n  B = two words  \nexport C=3\nD: 4\n')).toEqual({ A: ['1', 3], B: ['two words', 4], C: ['3', 5], D: ['4', 6] })
+    expect(parse('# comment\n\nA=1\n  B = two words  \nexport C=3\nD: 4\n')).toEqual({
+      A: ['1', 3],
+      B: ['two words', 4],
+      C: ['3', 5],
+      D: ['4', 6]
+    })
   })
 
   it('keeps empty values', () => {
@@ -112,7 +119,7 @@ describe('parseEnvFile', () => {
   })
 
   it('reads single quotes literally and double quotes with escapes, over several lines', () => {
-    expect(parse("A='$B \\n'\nB=\"tab\\there\\n$$ \\$x\"\nC=\"two\nlines\"\nD=1\n")).toEqual({
+    expect(parse('A=\'$B \\n\'\nB="tab\\there\\n$$ \\$x"\nC="two\nlines"\nD=1\n')).toEqual({
       A: ['$B \\n', 1],
       B: ['tab\there\n$ $x', 2],
       C: ['two\nlines', 3],
@@ -150,8 +157,16 @@ describe('loadEnvironment', () => {
 
   it('lets later files win, and the process environment over all', () => {
     const environment = loadEnvironment({ C: 'process', UNSET: undefined }, [first, second])
-    expect(environment.get('A')).toEqual({ value: 'first', source: 'env-file', at: { file: first, line: 1, column: 1 } })
-    expect(environment.get('B')).toEqual({ value: 'second', source: 'env-file', at: { file: second, line: 1, column: 1 } })
+    expect(environment.get('A')).toEqual({
+      value: 'first',
+      source: 'env-file',
+      at: { file: first, line: 1, column: 1 }
+    })
+    expect(environment.get('B')).toEqual({
+      value: 'second',
+      source: 'env-file',
+      at: { file: second, line: 1, column: 1 }
+    })
     expect(environment.get('C')).toEqual({ value: 'process', source: 'environment' })
     expect(environment.has('UNSET')).toBe(false)
   })

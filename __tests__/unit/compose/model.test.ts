@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ComposeFileError, loadComposeModel, type ComposeModel, type LoadOptions, type ServiceModel } from '../../../src/compose/model.js'
+import {
+  ComposeFileError,
+  loadComposeModel,
+  type ComposeModel,
+  type LoadOptions,
+  type ServiceModel
+} from '../../../src/compose/model.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/compose/', import.meta.url))
 
@@ -45,20 +51,32 @@ describe('anchors, aliases and merge keys', () => {
       at: expect.objectContaining({ file, line: 3, column: 12 }),
       via: 'merge key `<<: *hardened` (docker-compose.yml:22)'
     })
-    expect(vpn.privileged).toMatchObject({ value: true, at: { line: 9 }, via: 'merge key `<<: *always` (docker-compose.yml:22)' })
+    expect(vpn.privileged).toMatchObject({
+      value: true,
+      at: { line: 9 },
+      via: 'merge key `<<: *always` (docker-compose.yml:22)'
+    })
     expect(vpn.capAdd).toMatchObject([{ value: 'NET_ADMIN', at: { line: 5 } }])
   })
 
   it('resolves an alias to the anchored mapping and keeps its lines', () => {
     const healthcheck = service(model, 'vpn').healthcheck
     expect(healthcheck?.at.line).toBe(23)
-    expect(healthcheck?.test).toMatchObject({ value: ['CMD', 'grep', '-q', 'tun0', '/proc/net/route'], at: { line: 12 }, via: 'alias `*probe` (docker-compose.yml:23)' })
+    expect(healthcheck?.test).toMatchObject({
+      value: ['CMD', 'grep', '-q', 'tun0', '/proc/net/route'],
+      at: { line: 12 },
+      via: 'alias `*probe` (docker-compose.yml:23)'
+    })
     expect(healthcheck?.interval).toMatchObject({ value: 5, at: { line: 13 } })
   })
 
   it("lets a mapping's own keys win over merged ones", () => {
     const worker = service(model, 'worker')
-    expect(worker.networkMode).toMatchObject({ value: 'service:vpn', at: { line: 16 }, via: 'merge key `<<: *tunnel` (docker-compose.yml:27)' })
+    expect(worker.networkMode).toMatchObject({
+      value: 'service:vpn',
+      at: { line: 16 },
+      via: 'merge key `<<: *tunnel` (docker-compose.yml:27)'
+    })
     expect(worker.restart).toEqual({ value: 'no', at: expect.objectContaining({ line: 28 }) })
   })
 
@@ -75,13 +93,19 @@ describe('interpolation from .env, extra env files and the environment', () => {
   it('reads .env beside the project and records the line that set each variable', () => {
     const vpn = service(load(dir), 'vpn')
     expect(vpn.image).toBe('vpn:1.0')
-    expect(vpn.healthcheck?.retries).toMatchObject({ value: 5, variables: [{ name: 'RETRIES', value: '5', source: 'env-file', at: { file: dotEnv, line: 8 } }] })
+    expect(vpn.healthcheck?.retries).toMatchObject({
+      value: 5,
+      variables: [{ name: 'RETRIES', value: '5', source: 'env-file', at: { file: dotEnv, line: 8 } }]
+    })
   })
 
   it('lets a later env file override .env, and expands variables inside it', () => {
     const vpn = service(load(dir, undefined, { envFiles: [extra] }), 'vpn')
     expect(vpn.image).toBe('vpn:2.0')
-    expect(vpn.healthcheck?.retries).toMatchObject({ value: 50, variables: [{ name: 'RETRIES', source: 'env-file', at: { file: extra, line: 2 } }] })
+    expect(vpn.healthcheck?.retries).toMatchObject({
+      value: 50,
+      variables: [{ name: 'RETRIES', source: 'env-file', at: { file: extra, line: 2 } }]
+    })
   })
 
   it('lets the process environment win over every env file', () => {
@@ -98,7 +122,10 @@ describe('interpolation from .env, extra env files and the environment', () => {
   })
 
   it('records a default used for an unset variable', () => {
-    expect(service(load(dir), 'vpn').healthcheck?.interval).toMatchObject({ value: 90, variables: [{ name: 'INTERVAL', value: undefined, source: 'default' }] })
+    expect(service(load(dir), 'vpn').healthcheck?.interval).toMatchObject({
+      value: 90,
+      variables: [{ name: 'INTERVAL', value: undefined, source: 'default' }]
+    })
   })
 
   it("parses values like Compose's dotenv: quotes, comments, export, spaces around =", () => {
@@ -115,7 +142,10 @@ describe('interpolation from .env, extra env files and the environment', () => {
   it('applies `-` only to an unset variable', () => {
     expect(service(load(dir), 'worker').networkMode?.value).toBe('service:vpn')
     const emptied = load(dir, undefined, { environment: { WORKER_MODE: '' } })
-    expect(service(emptied, 'worker').networkMode).toMatchObject({ value: '', variables: [{ name: 'WORKER_MODE', value: '', source: 'environment' }] })
+    expect(service(emptied, 'worker').networkMode).toMatchObject({
+      value: '',
+      variables: [{ name: 'WORKER_MODE', value: '', source: 'environment' }]
+    })
   })
 })
 
@@ -126,7 +156,11 @@ describe('several compose files', () => {
 
   it('replaces scalars and says which file did', () => {
     expect(service(model, 'vpn').image).toBe('vpn:2')
-    expect(service(model, 'worker').networkMode).toMatchObject({ value: 'service:vpn', at: { file: override, line: 16 }, via: 'override file docker-compose.override.yml' })
+    expect(service(model, 'worker').networkMode).toMatchObject({
+      value: 'service:vpn',
+      at: { file: override, line: 16 },
+      via: 'override file docker-compose.override.yml'
+    })
   })
 
   it('appends sequences without duplicates', () => {
@@ -138,13 +172,21 @@ describe('several compose files', () => {
     const healthcheck = service(model, 'vpn').healthcheck
     expect(healthcheck?.test?.value).toEqual(['CMD', 'grep', '-q', 'tun0', '/proc/net/route'])
     expect(healthcheck?.interval).toMatchObject({ value: 5, at: { file: override } })
-    expect(healthcheck?.retries).toMatchObject({ value: 30, at: { file: join(FIXTURES, dir, 'docker-compose.yml'), line: 11 } })
+    expect(healthcheck?.retries).toMatchObject({
+      value: 30,
+      at: { file: join(FIXTURES, dir, 'docker-compose.yml'), line: 11 }
+    })
     expect(healthcheck?.retries?.via).toBeUndefined()
   })
 
   it('merges a list-form depends_on with a map-form one', () => {
     const [vpn] = service(model, 'worker').dependsOn
-    expect(vpn).toMatchObject({ service: 'vpn', listForm: false, condition: { value: 'service_healthy', at: { file: override, line: 19 } }, required: { value: true } })
+    expect(vpn).toMatchObject({
+      service: 'vpn',
+      listForm: false,
+      condition: { value: 'service_healthy', at: { file: override, line: 19 } },
+      required: { value: true }
+    })
   })
 
   it('honours !override and !reset', () => {
@@ -168,8 +210,17 @@ describe('depends_on forms', () => {
 
   it('reads the map form with its defaults, located at the service key', () => {
     const [postgres, , openvpn] = service(load('history/current'), 'celery').dependsOn
-    expect(postgres).toMatchObject({ listForm: false, required: { value: true }, restart: { value: false, at: { line: 5 } } })
-    expect(openvpn).toMatchObject({ listForm: false, at: { line: 9, column: 5 }, condition: { value: 'service_healthy', at: { line: 11 } }, required: { value: false, at: { line: 10 } } })
+    expect(postgres).toMatchObject({
+      listForm: false,
+      required: { value: true },
+      restart: { value: false, at: { line: 5 } }
+    })
+    expect(openvpn).toMatchObject({
+      listForm: false,
+      at: { line: 9, column: 5 },
+      condition: { value: 'service_healthy', at: { line: 11 } },
+      required: { value: false, at: { line: 10 } }
+    })
   })
 })
 
@@ -190,7 +241,10 @@ describe('profiles', () => {
   })
 
   it('falls back to COMPOSE_PROFILES', () => {
-    expect([...load(dir, undefined, { environment: { COMPOSE_PROFILES: 'debug, other' } }).services.keys()]).toEqual(['worker', 'db'])
+    expect([...load(dir, undefined, { environment: { COMPOSE_PROFILES: 'debug, other' } }).services.keys()]).toEqual([
+      'worker',
+      'db'
+    ])
   })
 })
 
@@ -199,7 +253,11 @@ describe('extends', () => {
 
   it('inherits from a service of the same file, own keys first', () => {
     const worker = service(model, 'worker')
-    expect(worker.networkMode).toMatchObject({ value: 'service:vpn', at: { line: 5 }, via: 'extends: service base-worker (docker-compose.yml:11)' })
+    expect(worker.networkMode).toMatchObject({
+      value: 'service:vpn',
+      at: { line: 5 },
+      via: 'extends: service base-worker (docker-compose.yml:11)'
+    })
     expect(worker.restart).toMatchObject({ value: 'on-failure', at: { line: 12 } })
     expect(worker.restart?.via).toBeUndefined()
     expect(worker.dependsOn[0]?.condition.value).toBe('service_healthy')
@@ -210,9 +268,17 @@ describe('extends', () => {
     const vpn = service(model, 'vpn')
     const common = join(FIXTURES, 'reader/extends/common/vpn.yml')
     expect(vpn.image).toBe('vpn:local')
-    expect(vpn.capAdd).toMatchObject([{ value: 'NET_ADMIN', at: { file: common, line: 10 }, via: 'extends: service vpn-base of vpn.yml (docker-compose.yml:15)' }])
+    expect(vpn.capAdd).toMatchObject([
+      {
+        value: 'NET_ADMIN',
+        at: { file: common, line: 10 },
+        via: 'extends: service vpn-base of vpn.yml (docker-compose.yml:15)'
+      }
+    ])
     expect(vpn.devices).toMatchObject([{ value: '/dev/net/tun', at: { file: common, line: 5 } }])
-    expect(vpn.devices[0]?.via).toBe('extends: service vpn-root (vpn.yml:8), then extends: service vpn-base of vpn.yml (docker-compose.yml:15)')
+    expect(vpn.devices[0]?.via).toBe(
+      'extends: service vpn-root (vpn.yml:8), then extends: service vpn-base of vpn.yml (docker-compose.yml:15)'
+    )
   })
 
   it('refuses a cycle', () => {
@@ -223,11 +289,15 @@ describe('extends', () => {
 describe('project name', () => {
   it('takes the interpolated top-level name, normalised', () => {
     expect(load('reader/project-name').projectName).toBe('my_projectname')
-    expect(load('reader/project-name', undefined, { environment: { PROJECT: 'Tunnel-Check' } }).projectName).toBe('tunnel-check')
+    expect(load('reader/project-name', undefined, { environment: { PROJECT: 'Tunnel-Check' } }).projectName).toBe(
+      'tunnel-check'
+    )
   })
 
   it('lets COMPOSE_PROJECT_NAME win over the name, as Compose documents', () => {
-    expect(load('reader/project-name', undefined, { environment: { COMPOSE_PROJECT_NAME: 'ci_42' } }).projectName).toBe('ci_42')
+    expect(load('reader/project-name', undefined, { environment: { COMPOSE_PROJECT_NAME: 'ci_42' } }).projectName).toBe(
+      'ci_42'
+    )
   })
 
   it("falls back to the project directory's name", () => {
@@ -242,7 +312,9 @@ describe('files Compose would refuse', () => {
   it('reports a YAML syntax error at its own line and column', () => {
     const error = loadError(() => load('reader/invalid', ['syntax-error.yml']))
     expect(error.location).toEqual({ file: join(dir, 'syntax-error.yml'), line: 6, column: 7 })
-    expect(error.message).toContain('syntax-error.yml:6:7: Flow sequence in block collection must be sufficiently indented and end with a ]')
+    expect(error.message).toContain(
+      'syntax-error.yml:6:7: Flow sequence in block collection must be sufficiently indented and end with a ]'
+    )
   })
 
   it('reports ${VAR:?message} with the message at the value', () => {
@@ -256,7 +328,11 @@ describe('files Compose would refuse', () => {
   })
 
   it('reports a missing compose file and a missing env file', () => {
-    expect(loadError(() => load('reader/invalid', ['absent.yml'])).message).toMatch(/cannot read compose file .*absent\.yml/)
-    expect(loadError(() => load('reader/anchors', undefined, { envFiles: [join(dir, 'absent.env')] })).message).toMatch(/cannot read env file/)
+    expect(loadError(() => load('reader/invalid', ['absent.yml'])).message).toMatch(
+      /cannot read compose file .*absent\.yml/
+    )
+    expect(loadError(() => load('reader/anchors', undefined, { envFiles: [join(dir, 'absent.env')] })).message).toMatch(
+      /cannot read env file/
+    )
   })
 })

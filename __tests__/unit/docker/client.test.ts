@@ -3,13 +3,33 @@ import type { CommandResult } from '../../../src/docker/command.js'
 import { composeArgv, Docker, DockerUnavailableError, eventsArgv, parseEvent } from '../../../src/docker/client.js'
 import { FakeRunner } from '../../helpers/fake-runner.js'
 
-const target = { workingDirectory: '/w', files: ['/w/a.yml', '/w/b.yml'], envFiles: ['/w/.env'], profiles: ['vpn'], projectName: 'p1' }
+const target = {
+  workingDirectory: '/w',
+  files: ['/w/a.yml', '/w/b.yml'],
+  envFiles: ['/w/.env'],
+  profiles: ['vpn'],
+  projectName: 'p1'
+}
 
 describe('argument vectors', () => {
   it('names the project, files, env files and profiles explicitly', () => {
     expect(composeArgv(['docker', 'compose'], target, ['up', '--detach'])).toEqual([
-      'docker', 'compose', '--project-directory', '/w', '--project-name', 'p1',
-      '--file', '/w/a.yml', '--file', '/w/b.yml', '--env-file', '/w/.env', '--profile', 'vpn', 'up', '--detach'
+      'docker',
+      'compose',
+      '--project-directory',
+      '/w',
+      '--project-name',
+      'p1',
+      '--file',
+      '/w/a.yml',
+      '--file',
+      '/w/b.yml',
+      '--env-file',
+      '/w/.env',
+      '--profile',
+      'vpn',
+      'up',
+      '--detach'
     ])
   })
 
@@ -20,15 +40,33 @@ describe('argument vectors', () => {
 
   it('streams only the project container events, with a replay window', () => {
     expect(eventsArgv('p1', '1700000000.000')).toEqual([
-      'docker', 'events', '--since', '1700000000.000', '--filter', 'type=container', '--filter', 'label=com.docker.compose.project=p1', '--format', '{{json .}}'
+      'docker',
+      'events',
+      '--since',
+      '1700000000.000',
+      '--filter',
+      'type=container',
+      '--filter',
+      'label=com.docker.compose.project=p1',
+      '--format',
+      '{{json .}}'
     ])
   })
 })
 
 describe('parseEvent', () => {
   it('reads action, container, service and engine time', () => {
-    const line = JSON.stringify({ Action: 'health_status: healthy', Actor: { ID: 'abc', Attributes: { 'com.docker.compose.service': 'openvpn' } }, timeNano: 1700000000123456789 })
-    expect(parseEvent(line)).toEqual({ action: 'health_status: healthy', containerId: 'abc', service: 'openvpn', timeMs: 1700000000123.4568 })
+    const line = JSON.stringify({
+      Action: 'health_status: healthy',
+      Actor: { ID: 'abc', Attributes: { 'com.docker.compose.service': 'openvpn' } },
+      timeNano: 1700000000123456789
+    })
+    expect(parseEvent(line)).toEqual({
+      action: 'health_status: healthy',
+      containerId: 'abc',
+      service: 'openvpn',
+      timeMs: 1700000000123.4568
+    })
     expect(parseEvent('not json')).toBeUndefined()
   })
 })
@@ -40,14 +78,33 @@ describe('Docker.connect', () => {
   })
 
   it('falls back to a standalone docker-compose v2', async () => {
-    const runner = new FakeRunner([['docker compose version', { exitCode: 1, stderr: "docker: 'compose' is not a docker command." }], ['docker-compose version', { stdout: 'v2.20.0' }]])
+    const runner = new FakeRunner([
+      ['docker compose version', { exitCode: 1, stderr: "docker: 'compose' is not a docker command." }],
+      ['docker-compose version', { stdout: 'v2.20.0' }]
+    ])
     expect((await Docker.connect(runner)).compose).toEqual(['docker-compose'])
   })
 
   it.each([
     ['no CLI', [['docker version', { exitCode: 127 }]], 'docker CLI is not installed'],
-    ['no daemon', [['docker version', { exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' }]], 'The Docker daemon does not answer: Cannot connect'],
-    ['compose v1 only', [['docker compose version', { exitCode: 1 }], ['docker-compose version', { stdout: '1.29.2' }]], 'Docker Compose v2 is not available']
+    [
+      'no daemon',
+      [
+        [
+          'docker version',
+          { exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' }
+        ]
+      ],
+      'The Docker daemon does not answer: Cannot connect'
+    ],
+    [
+      'compose v1 only',
+      [
+        ['docker compose version', { exitCode: 1 }],
+        ['docker-compose version', { stdout: '1.29.2' }]
+      ],
+      'Docker Compose v2 is not available'
+    ]
   ] as [string, [string, Partial<CommandResult>][], string][])('explains %s', async (_name, answers, message) => {
     await expect(Docker.connect(new FakeRunner(answers))).rejects.toThrow(DockerUnavailableError)
     await expect(Docker.connect(new FakeRunner(answers))).rejects.toThrow(message)

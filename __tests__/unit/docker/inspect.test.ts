@@ -44,7 +44,11 @@ describe('stoppedForGood', () => {
     ['unless-stopped, exited', { status: 'exited', restartPolicy: 'unless-stopped' }, false],
     ['on-failure, exit 1', { status: 'exited', restartPolicy: 'on-failure', exitCode: 1 }, false],
     ['on-failure, exit 0', { status: 'exited', restartPolicy: 'on-failure', exitCode: 0 }, true],
-    ['on-failure, retries used up', { status: 'exited', restartPolicy: 'on-failure', exitCode: 1, maxRetries: 2, restartCount: 2 }, true],
+    [
+      'on-failure, retries used up',
+      { status: 'exited', restartPolicy: 'on-failure', exitCode: 1, maxRetries: 2, restartCount: 2 },
+      true
+    ],
     ['running', { status: 'running' }, false],
     ['restarting', { status: 'restarting', restartPolicy: 'on-failure', exitCode: 1 }, false]
   ])('%s', (_name, options, expected) => {

@@ -28,7 +28,12 @@ describe('armWatchdog', () => {
     const r = recorder()
     armWatchdog(30, r.runner, r.lastWord, r.exit)
     expect(await r.exited).toBe(1)
-    expect(r.steps).toEqual(['armed', 'stop commands', expect.stringMatching(/^last word: The run exceeded its deadline of 0 s/), 'exit 1'])
+    expect(r.steps).toEqual([
+      'armed',
+      'stop commands',
+      expect.stringMatching(/^last word: The run exceeded its deadline of 0 s/),
+      'exit 1'
+    ])
   })
 
   it('exits even when the last word fails', async () => {
@@ -48,6 +53,7 @@ describe('onCancel', () => {
     expect(r.steps).toEqual(['armed', 'stop commands', 'last word: Cancelled (SIGTERM).', 'exit 143'])
     // Answered once; the SIGINT handler it added is this test's to remove.
     expect(process.listeners('SIGTERM')).toEqual(listening.SIGTERM)
-    for (const listener of process.listeners('SIGINT')) if (!listening.SIGINT.includes(listener)) process.removeListener('SIGINT', listener)
+    for (const listener of process.listeners('SIGINT'))
+      if (!listening.SIGINT.includes(listener)) process.removeListener('SIGINT', listener)
   })
 })

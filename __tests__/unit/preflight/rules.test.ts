@@ -10,11 +10,26 @@ import { compareWithCompose, preflight, type PreflightOptions } from '../../../s
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/compose/', import.meta.url))
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-const OPTIONS: PreflightOptions = { vpnService: 'openvpn', tunnelServices: ['celery', 'celery_monitoring'], healthTimeoutSec: 1200 }
+const OPTIONS: PreflightOptions = {
+  vpnService: 'openvpn',
+  tunnelServices: ['celery', 'celery_monitoring'],
+  healthTimeoutSec: 1200
+}
 
-function model(dir: string, files: string[] = ['docker-compose.yml'], options: Partial<LoadOptions> = {}): ComposeModel {
+function model(
+  dir: string,
+  files: string[] = ['docker-compose.yml'],
+  options: Partial<LoadOptions> = {}
+): ComposeModel {
   const workingDirectory = join(FIXTURES, dir)
-  return loadComposeModel({ workingDirectory, files: files.map((file) => join(workingDirectory, file)), envFiles: [], profiles: [], environment: {}, ...options })
+  return loadComposeModel({
+    workingDirectory,
+    files: files.map((file) => join(workingDirectory, file)),
+    envFiles: [],
+    profiles: [],
+    environment: {},
+    ...options
+  })
 }
 
 /** The good stack with one variant file over it. */
@@ -24,7 +39,10 @@ function variant(name: string): ComposeModel {
 
 /** One line per finding: level, rule, service and where. */
 function summary(findings: Finding[]): string[] {
-  return findings.map((f) => `${f.level} ${f.rule} ${f.service ?? '-'} ${f.location ? `${basename(f.location.file)}:${f.location.line}` : '-'}`)
+  return findings.map(
+    (f) =>
+      `${f.level} ${f.rule} ${f.service ?? '-'} ${f.location ? `${basename(f.location.file)}:${f.location.line}` : '-'}`
+  )
 }
 
 function check(project: ComposeModel, options: Partial<PreflightOptions> = {}): Finding[] {
@@ -87,20 +105,29 @@ describe('preflight on the shapes of docker-openwisp history', () => {
     const envFile = join(FIXTURES, 'history/current/no-tunnel.env')
     const findings = check(model('history/current', undefined, { envFiles: [envFile] }))
     const errors = findings.filter((f) => f.level === 'error')
-    expect(summary(errors)).toEqual(['error network-mode celery no-tunnel.env:3', 'error network-mode celery_monitoring no-tunnel.env:3'])
+    expect(summary(errors)).toEqual([
+      'error network-mode celery no-tunnel.env:3',
+      'error network-mode celery_monitoring no-tunnel.env:3'
+    ])
     expect(errors[0]?.location).toEqual({ file: envFile, line: 3, column: 1 })
     expect(errors[0]?.message).toBe(
       "celery's network_mode (docker-compose.yml:22) comes from CELERY_SERVICE_NETWORK_MODE, which no-tunnel.env:3 sets to an empty string: Compose drops the empty network_mode and celery runs on the project's default network, so celery is not in openvpn's network namespace: it has no tun0 and no route to the devices."
     )
     expect(errors[1]?.message).toContain('(docker-compose.yml:28)')
-    expect(errors[0]?.fix).toBe("Set CELERY_SERVICE_NETWORK_MODE=service:openvpn at no-tunnel.env:3, or remove it if the compose file's default is `service:openvpn`.")
+    expect(errors[0]?.fix).toBe(
+      "Set CELERY_SERVICE_NETWORK_MODE=service:openvpn at no-tunnel.env:3, or remove it if the compose file's default is `service:openvpn`."
+    )
   })
 
   it('names the process environment when it set the network mode', () => {
-    const findings = check(model('history/current', undefined, { environment: { CELERY_SERVICE_NETWORK_MODE: 'host' } }))
+    const findings = check(
+      model('history/current', undefined, { environment: { CELERY_SERVICE_NETWORK_MODE: 'host' } })
+    )
     const error = findings.find((f) => f.level === 'error' && f.service === 'celery')
     expect(error?.location).toMatchObject({ line: 22, column: 19 })
-    expect(error?.message).toContain('which the process environment sets to `host`: celery\'s network_mode is `host`, not `service:openvpn`')
+    expect(error?.message).toContain(
+      "which the process environment sets to `host`: celery's network_mode is `host`, not `service:openvpn`"
+    )
   })
 })
 
@@ -129,7 +156,10 @@ describe('each check on the good stack and one variant', () => {
   })
 
   it('a VPN without NET_ADMIN or /dev/net/tun gets warnings, unless privileged', () => {
-    expect(summary(check(variant('no-kernel-access')))).toEqual(['warning vpn-net-admin openvpn docker-compose.yml:4', 'warning vpn-tun-device openvpn docker-compose.yml:4'])
+    expect(summary(check(variant('no-kernel-access')))).toEqual([
+      'warning vpn-net-admin openvpn docker-compose.yml:4',
+      'warning vpn-tun-device openvpn docker-compose.yml:4'
+    ])
   })
 
   it('a loose dependency: service_started is an error, required: false a notice, no restart a warning', () => {
@@ -153,12 +183,19 @@ describe('each check on the good stack and one variant', () => {
   })
 
   it('a missing service is an error', () => {
-    expect(summary(check(model('checks/good'), { tunnelServices: ['worker'] }))).toEqual(['error service-missing worker -'])
+    expect(summary(check(model('checks/good'), { tunnelServices: ['worker'] }))).toEqual([
+      'error service-missing worker -'
+    ])
   })
 
   it('a slow probe: a health timeout shorter than the unhealthy budget, and no start_interval', () => {
-    expect(summary(check(variant('slow-probe'), { healthTimeoutSec: 719 }))).toEqual(['warning health-timeout openvpn docker-compose.yml:13', 'notice start-interval openvpn slow-probe.yml:4'])
-    expect(summary(check(variant('slow-probe'), { healthTimeoutSec: 720 }))).toEqual(['notice start-interval openvpn slow-probe.yml:4'])
+    expect(summary(check(variant('slow-probe'), { healthTimeoutSec: 719 }))).toEqual([
+      'warning health-timeout openvpn docker-compose.yml:13',
+      'notice start-interval openvpn slow-probe.yml:4'
+    ])
+    expect(summary(check(variant('slow-probe'), { healthTimeoutSec: 720 }))).toEqual([
+      'notice start-interval openvpn slow-probe.yml:4'
+    ])
   })
 
   it("uses Compose's healthcheck defaults (30 s × 3) when none are written", () => {
@@ -167,7 +204,9 @@ describe('each check on the good stack and one variant', () => {
     delete healthcheck.interval
     delete healthcheck.retries
     delete healthcheck.startPeriod
-    expect(summary(check(project, { healthTimeoutSec: 89 })).filter((line) => !line.includes('healthcheck-lies'))).toEqual([
+    expect(
+      summary(check(project, { healthTimeoutSec: 89 })).filter((line) => !line.includes('healthcheck-lies'))
+    ).toEqual([
       'warning health-timeout openvpn docker-compose.yml:13',
       'notice start-interval openvpn docker-compose.yml:13'
     ])
@@ -177,14 +216,23 @@ describe('each check on the good stack and one variant', () => {
 describe('findPgrepProbe', () => {
   it.each([
     [['CMD-SHELL', 'pgrep -f openvpn'], { command: 'pgrep -f openvpn', inShell: true }],
-    [['CMD-SHELL', 'test -e /x && /usr/bin/pgrep -af "open vpn" >/dev/null || exit 1'], { command: '/usr/bin/pgrep -af open vpn', inShell: true }],
+    [
+      ['CMD-SHELL', 'test -e /x && /usr/bin/pgrep -af "open vpn" >/dev/null || exit 1'],
+      { command: '/usr/bin/pgrep -af open vpn', inShell: true }
+    ],
     [['CMD', 'sh', '-ec', 'exec pgrep --full openvpn'], { command: 'exec pgrep --full openvpn', inShell: true }],
     [['CMD', 'pgrep', '-f', 'openvpn'], { command: 'pgrep -f openvpn', inShell: false }]
   ])('finds %j', (test, expected) => {
     expect(findPgrepProbe(test)).toEqual(expected)
   })
 
-  it.each([[['CMD', 'pgrep', 'openvpn']], [['CMD-SHELL', 'pgrep openvpn']], [['CMD', 'grep', '-q', 'tun0', '/proc/net/route']], [['CMD-SHELL', 'echo pgrep -f x > /tmp/f']], [['NONE']]])('ignores %j', (test) => {
+  it.each([
+    [['CMD', 'pgrep', 'openvpn']],
+    [['CMD-SHELL', 'pgrep openvpn']],
+    [['CMD', 'grep', '-q', 'tun0', '/proc/net/route']],
+    [['CMD-SHELL', 'echo pgrep -f x > /tmp/f']],
+    [['NONE']]
+  ])('ignores %j', (test) => {
     expect(findPgrepProbe(test)).toBeUndefined()
   })
 })
@@ -193,8 +241,14 @@ describe('compareWithCompose', () => {
   const current = model('history/current')
   const agreeing = {
     services: {
-      celery: { network_mode: 'service:openvpn', depends_on: { openvpn: { condition: 'service_healthy', required: false } } },
-      celery_monitoring: { network_mode: 'service:openvpn', depends_on: { openvpn: { condition: 'service_healthy', required: false } } },
+      celery: {
+        network_mode: 'service:openvpn',
+        depends_on: { openvpn: { condition: 'service_healthy', required: false } }
+      },
+      celery_monitoring: {
+        network_mode: 'service:openvpn',
+        depends_on: { openvpn: { condition: 'service_healthy', required: false } }
+      },
       openvpn: { healthcheck: { test: ['CMD', 'pgrep', '-f', 'openvpn'], interval: '30s' } }
     }
   }
@@ -214,19 +268,40 @@ describe('compareWithCompose', () => {
       'warning compose-mismatch celery_monitoring docker-compose.yml:11',
       'warning compose-mismatch openvpn docker-compose.yml:40'
     ])
-    expect(findings[0]?.message).toBe("Compose reads celery's network_mode as `host`, but this action read `service:openvpn` (docker-compose.yml:22): the static checks on it may be wrong.")
-    expect(findings[2]?.message).toContain('as `["CMD-SHELL","pgrep openvpn"]`, but this action read `["CMD","pgrep","-f","openvpn"]`')
+    expect(findings[0]?.message).toBe(
+      "Compose reads celery's network_mode as `host`, but this action read `service:openvpn` (docker-compose.yml:22): the static checks on it may be wrong."
+    )
+    expect(findings[2]?.message).toContain(
+      'as `["CMD-SHELL","pgrep openvpn"]`, but this action read `["CMD","pgrep","-f","openvpn"]`'
+    )
   })
 
   it("counts the dependency that network_mode: service: implies as Compose's own", () => {
-    const config = { services: { celery: { network_mode: 'service:openvpn', depends_on: { openvpn: { condition: 'service_started' } } }, celery_monitoring: { network_mode: 'service:openvpn' }, openvpn: {} } }
+    const config = {
+      services: {
+        celery: { network_mode: 'service:openvpn', depends_on: { openvpn: { condition: 'service_started' } } },
+        celery_monitoring: { network_mode: 'service:openvpn' },
+        openvpn: {}
+      }
+    }
     const findings = compareWithCompose(model('checks/good'), config, { ...OPTIONS, tunnelServices: ['celery'] })
-    expect(summary(findings)).toEqual(['warning compose-mismatch celery docker-compose.yml:26', 'warning compose-mismatch openvpn docker-compose.yml:14'])
+    expect(summary(findings)).toEqual([
+      'warning compose-mismatch celery docker-compose.yml:26',
+      'warning compose-mismatch openvpn docker-compose.yml:14'
+    ])
     expect(findings[1]?.message).toContain('as (none), but this action read')
   })
 
   it('reports a service that only one side enables, and output without services', () => {
-    expect(summary(compareWithCompose(current, { services: { openvpn: agreeing.services.openvpn } }, { ...OPTIONS, tunnelServices: ['celery'] }))).toEqual(['warning compose-mismatch celery docker-compose.yml:18'])
+    expect(
+      summary(
+        compareWithCompose(
+          current,
+          { services: { openvpn: agreeing.services.openvpn } },
+          { ...OPTIONS, tunnelServices: ['celery'] }
+        )
+      )
+    ).toEqual(['warning compose-mismatch celery docker-compose.yml:18'])
     expect(summary(compareWithCompose(current, [], OPTIONS))).toEqual(['warning compose-mismatch - -'])
   })
 })
@@ -237,46 +312,72 @@ const UPSTREAM = join(REPO, '../shared/upstream/docker-openwisp')
 const upstreamPresent = existsSync(UPSTREAM)
 const describeUpstream = upstreamPresent ? describe : describe.skip
 
-describeUpstream(upstreamPresent ? 'the real docker-openwisp files' : `the real docker-openwisp files (skipped: ${UPSTREAM} not found)`, () => {
-  const dirs: string[] = []
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+describeUpstream(
+  upstreamPresent
+    ? 'the real docker-openwisp files'
+    : `the real docker-openwisp files (skipped: ${UPSTREAM} not found)`,
+  () => {
+    const dirs: string[] = []
+    afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
-  /** A temporary project: the compose file as docker-compose.yml and the env text as .env. */
-  function upstream(version: string, env: string = readFileSync(join(UPSTREAM, `env.${version}`), 'utf8')): ComposeModel {
-    const dir = mkdtempSync(join(tmpdir(), `openwisp-${version}-`))
-    dirs.push(dir)
-    copyFileSync(join(UPSTREAM, `docker-compose.${version}.yml`), join(dir, 'docker-compose.yml'))
-    writeFileSync(join(dir, '.env'), env)
-    return loadComposeModel({ workingDirectory: dir, files: [join(dir, 'docker-compose.yml')], envFiles: [], profiles: [], environment: {} })
+    /** A temporary project: the compose file as docker-compose.yml and the env text as .env. */
+    function upstream(
+      version: string,
+      env: string = readFileSync(join(UPSTREAM, `env.${version}`), 'utf8')
+    ): ComposeModel {
+      const dir = mkdtempSync(join(tmpdir(), `openwisp-${version}-`))
+      dirs.push(dir)
+      copyFileSync(join(UPSTREAM, `docker-compose.${version}.yml`), join(dir, 'docker-compose.yml'))
+      writeFileSync(join(dir, '.env'), env)
+      return loadComposeModel({
+        workingDirectory: dir,
+        files: [join(dir, 'docker-compose.yml')],
+        envFiles: [],
+        profiles: [],
+        environment: {}
+      })
+    }
+
+    const errors = (project: ComposeModel): string[] => summary(check(project).filter((f) => f.level === 'error'))
+
+    it('current (cff53f4) with its .env has no error', () => {
+      const project = upstream('current')
+      expect(project.services.get('celery')?.networkMode?.variables?.[0]).toMatchObject({
+        name: 'CELERY_SERVICE_NETWORK_MODE',
+        source: 'env-file',
+        at: { line: 64 }
+      })
+      expect(errors(project)).toEqual([])
+    })
+
+    it('before the tunnel (346f688): errors for celery and celery_monitoring', () => {
+      expect(errors(upstream('before-tunnel'))).toEqual([
+        'error healthcheck-missing openvpn docker-compose.yml:159',
+        'error network-mode celery docker-compose.yml:59',
+        'error depends-on celery docker-compose.yml:59',
+        'error network-mode celery_monitoring docker-compose.yml:75',
+        'error depends-on celery_monitoring docker-compose.yml:75'
+      ])
+    })
+
+    it('current with CELERY_SERVICE_NETWORK_MODE= in .env: an error naming the variable at its line', () => {
+      const env = readFileSync(join(UPSTREAM, 'env.current'), 'utf8').replace(
+        /^CELERY_SERVICE_NETWORK_MODE=.*$/m,
+        'CELERY_SERVICE_NETWORK_MODE='
+      )
+      const findings = check(upstream('current', env)).filter((f) => f.level === 'error')
+      expect(summary(findings)).toEqual([
+        'error network-mode celery .env:64',
+        'error network-mode celery_monitoring .env:64'
+      ])
+      expect(findings[0]?.message).toContain(
+        "celery's network_mode (docker-compose.yml:89) comes from CELERY_SERVICE_NETWORK_MODE, which .env:64 sets to an empty string"
+      )
+      expect(findings[1]?.message).toContain('(docker-compose.yml:103)')
+    })
+
+    it('the fix (c1da8ef) has no error either', () => {
+      expect(errors(upstream('tunnel-fix'))).toEqual([])
+    })
   }
-
-  const errors = (project: ComposeModel): string[] => summary(check(project).filter((f) => f.level === 'error'))
-
-  it('current (cff53f4) with its .env has no error', () => {
-    const project = upstream('current')
-    expect(project.services.get('celery')?.networkMode?.variables?.[0]).toMatchObject({ name: 'CELERY_SERVICE_NETWORK_MODE', source: 'env-file', at: { line: 64 } })
-    expect(errors(project)).toEqual([])
-  })
-
-  it('before the tunnel (346f688): errors for celery and celery_monitoring', () => {
-    expect(errors(upstream('before-tunnel'))).toEqual([
-      'error healthcheck-missing openvpn docker-compose.yml:159',
-      'error network-mode celery docker-compose.yml:59',
-      'error depends-on celery docker-compose.yml:59',
-      'error network-mode celery_monitoring docker-compose.yml:75',
-      'error depends-on celery_monitoring docker-compose.yml:75'
-    ])
-  })
-
-  it('current with CELERY_SERVICE_NETWORK_MODE= in .env: an error naming the variable at its line', () => {
-    const env = readFileSync(join(UPSTREAM, 'env.current'), 'utf8').replace(/^CELERY_SERVICE_NETWORK_MODE=.*$/m, 'CELERY_SERVICE_NETWORK_MODE=')
-    const findings = check(upstream('current', env)).filter((f) => f.level === 'error')
-    expect(summary(findings)).toEqual(['error network-mode celery .env:64', 'error network-mode celery_monitoring .env:64'])
-    expect(findings[0]?.message).toContain("celery's network_mode (docker-compose.yml:89) comes from CELERY_SERVICE_NETWORK_MODE, which .env:64 sets to an empty string")
-    expect(findings[1]?.message).toContain('(docker-compose.yml:103)')
-  })
-
-  it('the fix (c1da8ef) has no error either', () => {
-    expect(errors(upstream('tunnel-fix'))).toEqual([])
-  })
-})
+)

@@ -1,10 +1,27 @@
 import { describe, expect, it } from '@jest/globals'
 import type { CheckResult, Finding } from '../../../src/findings.js'
-import { ANNOTATIONS_PER_LEVEL, annotationsFor, mermaidTimeline, SUMMARY_LIMIT_BYTES, summaryMarkdown, textReport } from '../../../src/report/render.js'
+import {
+  ANNOTATIONS_PER_LEVEL,
+  annotationsFor,
+  mermaidTimeline,
+  SUMMARY_LIMIT_BYTES,
+  summaryMarkdown,
+  textReport
+} from '../../../src/report/render.js'
 import type { RunReport } from '../../../src/engine/run.js'
 
 function check(overrides: Partial<CheckResult> = {}): CheckResult {
-  return { check: 'namespace', service: 'celery', container: 'p-celery-1', verdict: 'passed', summary: 'shares the namespace', evidence: { ns: 'net:[1]' }, startedAt: 0, durationMs: 3, ...overrides }
+  return {
+    check: 'namespace',
+    service: 'celery',
+    container: 'p-celery-1',
+    verdict: 'passed',
+    summary: 'shares the namespace',
+    evidence: { ns: 'net:[1]' },
+    startedAt: 0,
+    durationMs: 3,
+    ...overrides
+  }
 }
 
 function report(overrides: Partial<RunReport> = {}): RunReport {
@@ -24,27 +41,58 @@ function report(overrides: Partial<RunReport> = {}): RunReport {
   }
 }
 
-const stale = check({ verdict: 'failed', summary: 'Stale namespace: p-celery-1 ...', fix: 'Recreate it', location: { file: '/ws/docker-compose.yml', line: 12, column: 9 } })
+const stale = check({
+  verdict: 'failed',
+  summary: 'Stale namespace: p-celery-1 ...',
+  fix: 'Recreate it',
+  location: { file: '/ws/docker-compose.yml', line: 12, column: 9 }
+})
 
 describe('annotationsFor', () => {
   it('puts failed checks first, on the compose line, relative to the workspace', () => {
     const annotations = annotationsFor(report({ result: 'failed', checks: [check(), stale] }), '/ws')
     expect(annotations).toEqual([
-      { level: 'error', title: 'celery: namespace check failed', message: 'Stale namespace: p-celery-1 ... Fix: Recreate it', file: 'docker-compose.yml', startLine: 12, startColumn: 9 }
+      {
+        level: 'error',
+        title: 'celery: namespace check failed',
+        message: 'Stale namespace: p-celery-1 ... Fix: Recreate it',
+        file: 'docker-compose.yml',
+        startLine: 12,
+        startColumn: 9
+      }
     ])
   })
 
   it('keeps files outside the workspace absolute', () => {
-    const finding: Finding = { level: 'warning', rule: 'vpn-tun-device', service: 'openvpn', message: 'no tun', location: { file: '/elsewhere/c.yml', line: 3, column: 1 } }
-    expect(annotationsFor(report({ findings: [finding] }), '/ws')[0]).toMatchObject({ file: '/elsewhere/c.yml', startLine: 3 })
+    const finding: Finding = {
+      level: 'warning',
+      rule: 'vpn-tun-device',
+      service: 'openvpn',
+      message: 'no tun',
+      location: { file: '/elsewhere/c.yml', line: 3, column: 1 }
+    }
+    expect(annotationsFor(report({ findings: [finding] }), '/ws')[0]).toMatchObject({
+      file: '/elsewhere/c.yml',
+      startLine: 3
+    })
   })
 
   it('says so with a notice when everything passed', () => {
-    expect(annotationsFor(report(), '/ws')).toEqual([{ level: 'notice', title: 'Tunnel verified', message: 'celery share the vpn namespace and route 10.8.0.0/24 over the tunnel.' }])
+    expect(annotationsFor(report(), '/ws')).toEqual([
+      {
+        level: 'notice',
+        title: 'Tunnel verified',
+        message: 'celery share the vpn namespace and route 10.8.0.0/24 over the tunnel.'
+      }
+    ])
   })
 
   it("stays within GitHub's ten per level and points at the summary for the rest", () => {
-    const findings: Finding[] = Array.from({ length: 14 }, (_, i) => ({ level: 'warning', rule: `r${i}`, message: `w${i}` }))
+    const findings: Finding[] = Array.from({ length: 14 }, (_, i) => ({
+      level: 'warning',
+      rule: `r${i}`,
+      message: `w${i}`
+    }))
     const errors = Array.from({ length: 12 }, (_, i) => check({ verdict: 'failed', service: `s${i}` }))
     const annotations = annotationsFor(report({ result: 'failed', findings, checks: errors }), '/ws')
     for (const level of ['error', 'warning'] as const) {
@@ -65,7 +113,13 @@ describe('summaryMarkdown', () => {
 
   it('stays under 1 MiB whatever the logs hold', () => {
     const huge = 'x'.repeat(400_000)
-    const diagnostics = { vpnProbes: [], vpnLogTail: huge, routeTables: Array.from({ length: 60 }, (_, i) => ({ container: `c${i}`, namespace: 'net:[1]', table: huge })), composePs: huge, composeOutput: huge }
+    const diagnostics = {
+      vpnProbes: [],
+      vpnLogTail: huge,
+      routeTables: Array.from({ length: 60 }, (_, i) => ({ container: `c${i}`, namespace: 'net:[1]', table: huge })),
+      composePs: huge,
+      composeOutput: huge
+    }
     const markdown = summaryMarkdown(report({ diagnostics }), '/ws')
     expect(Buffer.byteLength(markdown)).toBeLessThanOrEqual(SUMMARY_LIMIT_BYTES)
     expect(markdown).toContain('| ✅ | celery | namespace |')
@@ -83,7 +137,16 @@ describe('mermaidTimeline', () => {
       { atMs: 2300, label: 'health_status: healthy', service: 'openvpn' },
       { atMs: 2340, label: 'start', service: 'celery' }
     ])
-    expect(lines).toEqual(['### Timeline', '', '```mermaid', 'timeline', '    0.2 s : compose up started', '    2.3 s : openvpn health healthy : celery start', '```', ''])
+    expect(lines).toEqual([
+      '### Timeline',
+      '',
+      '```mermaid',
+      'timeline',
+      '    0.2 s : compose up started',
+      '    2.3 s : openvpn health healthy : celery start',
+      '```',
+      ''
+    ])
   })
 })
 
