@@ -29,10 +29,12 @@ export interface Finding {
 
 export type Verdict = 'passed' | 'failed'
 
+/** The live checks, and `compose-up` for a stack that did not start. */
+export type CheckName = 'health' | 'tunnel' | 'namespace' | 'route' | 'reach' | 'compose-up'
+
 /** A result of one live check (health, namespace, route, reachability, ...). */
 export interface CheckResult {
-  /** Kind of check, e.g. `health`, `namespace`, `route`, `reach`. */
-  check: string
+  check: CheckName
   service: string
   /** Container name, when the check is about one container. */
   container?: string

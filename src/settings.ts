@@ -1,23 +1,21 @@
 // Turns the action's inputs (or the CLI's options) into one typed, validated
 // settings object, in the manner of actions/checkout's input-helper. Every
 // problem becomes an InputError that names the input and says how to fix it.
-import { existsSync, statSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { accessSync, constants, existsSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import ipaddr from 'ipaddr.js'
 import { parse as parseShellWords } from 'shell-quote'
+import { parseSubnet, type Subnet } from './checks/routes.js'
+import type { TeardownPolicy } from './docker/teardown.js'
+import { InputError } from './errors.js'
+import type { Mode } from './report/schema.js'
 
-export type Mode = 'full' | 'verify' | 'lint'
 export type PreflightPolicy = 'fail' | 'report' | 'off'
-export type TeardownPolicy = 'always' | 'on-success' | 'never'
-
-export interface Subnet {
-  /** Canonical text, e.g. `10.8.0.0/24`. */
-  cidr: string
-  range: [ipaddr.IPv4 | ipaddr.IPv6, number]
-}
 
 export interface Settings {
   mode: Mode
+  /** Base of relative paths and of annotation paths. */
+  workspace: string
   workingDirectory: string
   composeFiles: string[]
   /** Undefined: Compose's own default, derived from the compose model. */
@@ -39,21 +37,20 @@ export interface Settings {
 /** Reads one raw input by its action.yml name; '' when not given. */
 export type InputSource = (name: string) => string
 
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string
-  ) {
-    super(`Input '${input}': ${message}`)
-  }
-}
-
-export const INPUT_DEFAULTS: Record<string, string> = {
+/** Every input, by its action.yml name, with its default ('' for none). The
+ * CLI's options are these names too, and a test holds action.yml to them. */
+export const INPUTS: Record<string, string> = {
   mode: 'full',
   'compose-file': 'docker-compose.yml',
   'working-directory': '.',
+  'project-name': '',
+  'env-file': '',
+  profiles: '',
   'vpn-service': 'openvpn',
   'tunnel-services': 'celery, celery_monitoring',
+  'management-subnet': '',
+  'probe-targets': '',
+  'up-flags': '',
   'health-timeout': '600',
   'route-timeout': '30',
   preflight: 'fail',
@@ -66,13 +63,24 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/
 const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 
-export function readSettings(source: InputSource, environment: NodeJS.ProcessEnv = process.env): Settings {
-  const input = (name: string): string => source(name).trim() || INPUT_DEFAULTS[name] || ''
+/** Where relative paths start and annotations are placed: the runner's
+ * workspace, or the current directory outside a runner. */
+export function defaultWorkspace(environment: NodeJS.ProcessEnv): string {
+  return environment.GITHUB_WORKSPACE || process.cwd()
+}
+
+export function readSettings(
+  source: InputSource,
+  environment: NodeJS.ProcessEnv = process.env,
+  workspace: string = defaultWorkspace(environment)
+): Settings {
+  const input = (name: string): string => source(name).trim() || INPUTS[name] || ''
   const mode = oneOf(input, 'mode', ['full', 'verify', 'lint'] as const)
-  const workingDirectory = readDirectory(input('working-directory'), environment)
+  const workingDirectory = readDirectory(input('working-directory'), workspace)
   const vpnService = serviceName('vpn-service', input('vpn-service'))
   return {
     mode,
+    workspace,
     workingDirectory,
     composeFiles: readFiles('compose-file', list(input('compose-file')), workingDirectory, true),
     projectName: readProjectName(input('project-name'), mode, environment),
@@ -80,7 +88,7 @@ export function readSettings(source: InputSource, environment: NodeJS.ProcessEnv
     profiles: list(input('profiles')).map((p) => matching('profiles', p, PROFILE_NAME, 'a Compose profile name')),
     vpnService,
     tunnelServices: readTunnelServices(list(input('tunnel-services')), vpnService),
-    managementSubnets: list(input('management-subnet')).map(parseSubnet),
+    managementSubnets: list(input('management-subnet')).map(readSubnet),
     probeTargets: list(input('probe-targets')).map(readAddress),
     upFlags: readUpFlags(input('up-flags')),
     healthTimeoutSec: positiveSeconds('health-timeout', input('health-timeout')),
@@ -116,9 +124,8 @@ function serviceName(name: string, value: string): string {
   return matching(name, value, SERVICE_NAME, 'a Compose service name')
 }
 
-function readDirectory(value: string, environment: NodeJS.ProcessEnv): string {
-  const base = environment.GITHUB_WORKSPACE || process.cwd()
-  const directory = isAbsolute(value) ? value : resolve(base, value)
+function readDirectory(value: string, workspace: string): string {
+  const directory = isAbsolute(value) ? value : resolve(workspace, value)
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
     throw new InputError(
       'working-directory',
@@ -177,21 +184,13 @@ function readTunnelServices(values: string[], vpnService: string): string[] {
   return services
 }
 
-export function parseSubnet(value: string): Subnet {
-  let range: [ipaddr.IPv4 | ipaddr.IPv6, number]
+/** The routes code parses subnets; here a bad one is the input's fault. */
+function readSubnet(value: string): Subnet {
   try {
-    range = ipaddr.parseCIDR(value)
-  } catch {
-    throw new InputError('management-subnet', `'${value}' is not a CIDR. Write it like 10.8.0.0/24.`)
+    return parseSubnet(value)
+  } catch (error) {
+    throw new InputError('management-subnet', (error as Error).message)
   }
-  const network = ipaddr.IPv4.isValid(value.split('/')[0])
-    ? ipaddr.IPv4.networkAddressFromCIDR(value)
-    : ipaddr.IPv6.networkAddressFromCIDR(value)
-  const cidr = `${network.toString()}/${range[1]}`
-  if (network.toString() !== range[0].toString()) {
-    throw new InputError('management-subnet', `'${value}' has host bits set. Did you mean ${cidr}?`)
-  }
-  return { cidr, range: [network, range[1]] }
 }
 
 function readAddress(value: string): string {
@@ -224,4 +223,22 @@ function positiveSeconds(name: string, value: string): number {
     throw new InputError(name, `'${value}' is not a positive number of seconds. Write a number like 600.`)
   }
   return seconds
+}
+
+/** The CLI's --json path: `-` (standard output) or a file that can be written. */
+export function readReportPath(value: string, workspace: string): string {
+  if (value === '-') return value
+  const file = resolve(workspace, value)
+  const existing = existsSync(file) ? statSync(file) : undefined
+  if (existing && !existing.isFile())
+    throw new InputError('json', `${file} is not a regular file. Name a file to write.`)
+  try {
+    accessSync(existing ? file : dirname(file), constants.W_OK)
+  } catch {
+    throw new InputError(
+      'json',
+      `${file} cannot be written. Name a file in a writable directory, or - for standard output.`
+    )
+  }
+  return file
 }

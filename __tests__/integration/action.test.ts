@@ -49,7 +49,7 @@ describe('full mode on a healthy stack', () => {
         '::group::Tunnel checks'
       ])
       expect(run.main.stdout).toMatch(
-        /^::debug::\$ docker compose --project-directory \S+ --project-name otc-it-demo-\S+ --file \S+ up --detach$/m
+        /^::debug::\$ docker compose --project-directory \S+ --project-name otc-it-demo-\S+ --file \S+ --env-file \S+\/\.env up --detach$/m
       )
       expect(run.main.summary).toContain('## ✅ Management tunnel works')
       expect(run.main.summary).toContain('```mermaid')
@@ -136,7 +136,7 @@ describe('preflight: fail', () => {
           /^::error title=celery_monitoring: depends-on,file=race\/docker-compose.yml,line=20,col=9::/
         )
       ])
-      expect(run.main.state.has('composeTarget')).toBe(false)
+      expect(run.main.state.has('composeProject')).toBe(false)
       expect(run.report!.checks).toEqual([])
     },
     2 * MINUTES

@@ -98,9 +98,9 @@ describe('cancellation', () => {
       )
       expect(run.main.exitCode).toBe(143)
       expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('Cancelled (SIGTERM)')])
-      expect(run.main.state.has('composeTarget')).toBe(true)
+      expect(run.main.state.has('composeProject')).toBe(true)
       expect(run.post!.exitCode).toBe(0)
-      expect(run.post!.stdout).toContain(`Nothing of project ${name} is left.`)
+      expect(run.post!.stdout).toContain(`of project ${name}; nothing of it is left.`)
       // No `docker compose up` or `docker events` of the project outlives the step.
       expect(() => execFileSync('pgrep', ['-f', name])).toThrow()
     },

@@ -14,7 +14,7 @@ function expectOneCleanError(run: ActionRun, text: string | RegExp): string {
   expect(errors[0]).toMatch(text)
   expect(run.main.exitCode).toBe(1)
   expect(run.main.stdout + run.main.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
-  expect(run.main.state.has('composeTarget')).toBe(false)
+  expect(run.main.state.has('composeProject')).toBe(false)
   expect(run.post!.stdout).toContain('Nothing was started')
   return errors[0]
 }
@@ -26,10 +26,6 @@ describe('bad input', () => {
     [{ mode: 'fast' }, "Input 'mode': 'fast' is not one of full, verify, lint"],
     [{ 'compose-file': 'nope.yml' }, "Input 'compose-file': .*nope.yml does not exist"],
     [{ 'vpn-service': 'vpn; touch /tmp/otc-pwned' }, "Input 'vpn-service'"],
-    [
-      { 'tunnel-services': 'celery, workers' },
-      "Input 'tunnel-services': 'workers' is not a service of the compose project"
-    ],
     [{ 'management-subnet': '10.8.0.0/40' }, "Input 'management-subnet'"],
     [{ 'probe-targets': 'device.lan' }, "Input 'probe-targets'"],
     [{ 'health-timeout': 'soon' }, "Input 'health-timeout'"],
@@ -44,6 +40,22 @@ describe('bad input', () => {
     expect(leftovers(project)).toEqual([])
     // Shell syntax in an input stays inert: nothing ran it.
     expect(existsSync('/tmp/otc-pwned')).toBe(false)
+  })
+
+  it('points a tunnel service the compose files lack at their services key', () => {
+    const run = runAction({
+      'working-directory': 'demo',
+      'project-name': project,
+      'tunnel-services': 'celery, workers'
+    })
+    const errors = annotations(run.main, 'error')
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^::error title=workers: service-missing,file=demo\/docker-compose.yml,line=\d+,col=1::workers \(a tunnel service\) is not a service of the compose project \(it has: .*celery.*\)/
+      )
+    ])
+    expect(run.main.exitCode).toBe(1)
+    expect(run.main.state.has('composeProject')).toBe(false)
   })
 
   it('reports broken YAML at its own line and column', () => {

@@ -72,7 +72,7 @@ describe('verify mode on a running deployment', () => {
     expect(run.main.exitCode).toBe(0)
     expect(run.main.outputs.get('result')).toBe('passed')
     expect(fingerprint(healthy)).toBe(before)
-    expect(run.main.state.has('composeTarget')).toBe(false)
+    expect(run.main.state.has('composeProject')).toBe(false)
     expect(run.post!.stdout).toContain('Nothing was started')
   })
 
@@ -212,7 +212,7 @@ describe('the CLI on a broken stack', () => {
       const result = spawnSync(argv[0], argv.slice(1), { cwd: STACKS, encoding: 'utf8', timeout: 2 * MINUTES })
       expect(result.status).toBe(143)
       expect(result.stderr).toContain('error: Cancelled (SIGTERM).')
-      expect(result.stdout).toMatch(new RegExp(`Removed .* of project ${name}\\.`))
+      expect(result.stdout).toMatch(new RegExp(`Removed .* of project ${name}; nothing of it is left\\.`))
     },
     3 * MINUTES
   )

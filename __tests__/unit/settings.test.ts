@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { InputError, list, readSettings, uniqueProjectName } from '../../src/settings.js'
+import { InputError } from '../../src/errors.js'
+import { list, readSettings, uniqueProjectName } from '../../src/settings.js'
 
 const workspace = mkdtempSync(join(tmpdir(), 'otc-settings-'))
 writeFileSync(join(workspace, 'docker-compose.yml'), 'services: {}\n')

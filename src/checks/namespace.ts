@@ -2,25 +2,22 @@
 // image has (readlink, cat) and as any user: /proc/self/ns/net names the
 // namespace, /proc/net/* hold its routes and interface counters.
 import type { Docker } from '../docker/client.js'
-import type { Container } from '../docker/inspect.js'
+import { joinedContainerId, type Container } from '../docker/inspect.js'
+import type { Outcome } from './outcome.js'
 import {
   parseInterfaceCounters,
   parseIpv4Routes,
   parseIpv6Routes,
   type InterfaceCounters,
-  type Route
+  type RouteState
 } from './routes.js'
 
-export interface NamespaceSnapshot {
+export interface NamespaceSnapshot extends RouteState {
   container: Container
   /** e.g. `net:[4026532845]`; undefined when it could not be read. */
   id?: string
-  routes: Route[]
-  counters: Map<string, InterfaceCounters>
   /** The raw tables, for the diagnostics. */
   routeTable: string
-  /** Why the namespace could not be read, when it could not. */
-  error?: string
 }
 
 const ROUTE_FILES = ['/proc/net/route', '/proc/net/ipv6_route', '/proc/net/dev']
@@ -69,4 +66,60 @@ export async function readNamespace(docker: Docker, container: Container): Promi
 export async function readCounters(docker: Docker, container: Container): Promise<Map<string, InterfaceCounters>> {
   const result = await docker.exec(container.id, ['cat', '/proc/net/dev'])
   return parseInterfaceCounters(result.stdout)
+}
+
+/** Pure: does the worker share the vpn container's current namespace? */
+export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot): Outcome {
+  const w = worker.container
+  const v = vpn.container
+  const joined = joinedContainerId(w)
+  const evidence = {
+    worker_namespace: worker.id ?? 'unknown',
+    vpn_namespace: vpn.id ?? 'unknown',
+    network_mode: w.networkMode,
+    vpn_restarts: v.restartCount
+  }
+  if (w.status !== 'running') {
+    return {
+      verdict: 'failed',
+      summary: `${w.name} is ${w.status} (exit code ${w.exitCode}).`,
+      evidence,
+      fix: `Look at \`docker logs ${w.name}\`.`
+    }
+  }
+  if (joined && joined !== v.id) {
+    return {
+      verdict: 'failed',
+      summary: `Stale namespace: ${w.name} joined container ${joined.slice(0, 12)}, which is no longer ${v.name} (${v.id.slice(0, 12)}): ${v.service} was recreated after ${w.name} started, and ${w.name} has no tunnel.`,
+      evidence,
+      fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\` (Compose recreates dependants only when it recreates ${v.service} itself).`
+    }
+  }
+  if (!joined) {
+    return {
+      verdict: 'failed',
+      summary: `${w.name} does not share ${v.name}'s network namespace (network_mode ${w.networkMode}): it cannot use the tunnel.`,
+      evidence,
+      fix: `Set network_mode: "service:${v.service}" on ${w.service}.`
+    }
+  }
+  if (!worker.id || !vpn.id) return { verdict: 'failed', summary: (worker.error ?? vpn.error) as string, evidence }
+  if (worker.id === vpn.id) return { verdict: 'passed', summary: `shares ${v.name}'s namespace ${vpn.id}`, evidence }
+  return { verdict: 'failed', ...staleNamespace(w, v, evidence) }
+}
+
+function staleNamespace(w: Container, v: Container, evidence: Outcome['evidence']): Omit<Outcome, 'verdict'> {
+  const restartedAfter = v.startedAt && w.startedAt && v.startedAt > w.startedAt
+  const timing = restartedAfter
+    ? `${v.name} (re)started at ${v.startedAt?.toISOString()}, after ${w.name} started at ${w.startedAt?.toISOString()}`
+    : `${v.name} has a new namespace`
+  return {
+    summary: `Stale namespace: ${w.name} is still in the namespace ${v.name} had before the engine restarted it (restart count ${v.restartCount}; ${timing}). ${w.name} has no tunnel.`,
+    evidence: {
+      ...evidence,
+      vpn_started: v.startedAt?.toISOString() ?? '',
+      worker_started: w.startedAt?.toISOString() ?? ''
+    },
+    fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\` (a restart also rejoins while ${v.service} keeps its container); and make ${w.service} depend on ${v.service} with condition: service_healthy so it starts only once the tunnel is up.`
+  }
 }

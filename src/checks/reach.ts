@@ -5,6 +5,10 @@
 import type { CommandResult } from '../docker/command.js'
 import type { Docker } from '../docker/client.js'
 import type { Container } from '../docker/inspect.js'
+import type { Verdict } from '../findings.js'
+import { readCounters, type NamespaceSnapshot } from './namespace.js'
+import { delay, RETRY_MS, type Outcome } from './outcome.js'
+import { formatRoute, isTunnelInterface, routeFor } from './routes.js'
 
 /** Seconds a device has to answer one probe. */
 export const PROBE_WAIT_SEC = 2
@@ -97,5 +101,84 @@ export class Prober {
       roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined,
       output
     }
+  }
+}
+
+export interface ReachProbe {
+  answer?: ProbeAnswer
+  /** Packets the tunnel interface sent while probing: proof of the path taken. */
+  tunnelPacketsSent?: number
+}
+
+/** Probes a target from a namespace, asking again within the grace period: a
+ * device (re)connects to the VPN a moment after the server is up. */
+export async function probeNamespace(
+  docker: Docker,
+  prober: Prober,
+  snapshot: NamespaceSnapshot,
+  candidates: Container[],
+  target: string,
+  deadline: number
+): Promise<ReachProbe> {
+  const route = routeFor(snapshot.routes, target)
+  const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
+  const before = route ? snapshot.counters.get(route.iface) : undefined
+  let answer = await prober.probe(candidates, target)
+  while (answer && !answer.answered && viaTunnel && Date.now() < deadline) {
+    await delay(RETRY_MS)
+    answer = await prober.probe(candidates, target)
+  }
+  if (!answer || !route || !before) return { answer }
+  const after = (await readCounters(docker, candidates[0])).get(route.iface)
+  return { answer, tunnelPacketsSent: after ? after.txPackets - before.txPackets : undefined }
+}
+
+/** Pure: did the target answer, and through the tunnel? */
+export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: ReachProbe): Outcome {
+  const route = routeFor(snapshot.routes, target)
+  const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
+  const evidence: Outcome['evidence'] = { target, route: route ? formatRoute(route) : 'none' }
+  const { answer } = probe
+  if (!answer && !viaTunnel) {
+    return {
+      verdict: 'failed',
+      summary: `${target} is unreachable from here: no route over the tunnel leads to it (route: ${evidence.route}).`,
+      evidence,
+      fix: 'See the namespace and route checks.'
+    }
+  }
+  if (!answer) {
+    return {
+      verdict: 'failed',
+      summary: `cannot probe ${target}: no container in this namespace has ping, fping or python3`,
+      evidence,
+      fix: 'Add one of them to the image, or probe from the vpn service.'
+    }
+  }
+  Object.assign(evidence, { probed_from: answer.from, tool: answer.tool })
+  if (answer.roundTripMs !== undefined) evidence.round_trip_ms = answer.roundTripMs
+  if (route && probe.tunnelPacketsSent !== undefined)
+    evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent
+  const verdict: Verdict = answer.answered && viaTunnel ? 'passed' : 'failed'
+  if (verdict === 'passed')
+    return {
+      verdict,
+      summary: `${target} answered in ${answer.roundTripMs ?? '?'} ms via ${formatRoute(route!)}`,
+      evidence
+    }
+  if (answer.answered)
+    return {
+      verdict,
+      summary: `${target} answered, but not through the tunnel (route: ${evidence.route}).`,
+      evidence,
+      fix: 'Route the management subnet over the tunnel.'
+    }
+  return {
+    verdict,
+    summary: `${target} did not answer within ${PROBE_WAIT_SEC} s (route: ${evidence.route}).`,
+    evidence: { ...evidence, output: answer.output.slice(0, 300) },
+    fix: viaTunnel
+      ? 'Check that the device is connected to the VPN and has this management IP.'
+      : 'There is no route over the tunnel to this address.'
   }
 }

@@ -2,7 +2,7 @@
 // /proc (the tunnel services' images have no `ip`, but /proc is readable by
 // any user). ipaddr.js does the address arithmetic.
 import ipaddr from 'ipaddr.js'
-import type { Subnet } from '../settings.js'
+import type { Outcome } from './outcome.js'
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6
 
@@ -17,6 +17,37 @@ export interface Route {
 export interface InterfaceCounters {
   rxPackets: number
   txPackets: number
+}
+
+/** A namespace's routes and interfaces, as far as they could be read. */
+export interface RouteState {
+  routes: Route[]
+  counters: Map<string, InterfaceCounters>
+  /** Why the namespace could not be read, when it could not. */
+  error?: string
+}
+
+/** A management subnet. */
+export interface Subnet {
+  /** Canonical text, e.g. `10.8.0.0/24`. */
+  cidr: string
+  range: [Address, number]
+}
+
+/** Parses `10.8.0.0/24`; the error says what is wrong with the text. */
+export function parseSubnet(value: string): Subnet {
+  let range: [Address, number]
+  try {
+    range = ipaddr.parseCIDR(value)
+  } catch {
+    throw new Error(`'${value}' is not a CIDR. Write it like 10.8.0.0/24.`)
+  }
+  const network = ipaddr.IPv4.isValid(value.split('/')[0])
+    ? ipaddr.IPv4.networkAddressFromCIDR(value)
+    : ipaddr.IPv6.networkAddressFromCIDR(value)
+  const cidr = `${network.toString()}/${range[1]}`
+  if (network.toString() !== range[0].toString()) throw new Error(`'${value}' has host bits set. Did you mean ${cidr}?`)
+  return { cidr, range: [network, range[1]] }
 }
 
 const RTF_UP = 0x1
@@ -123,4 +154,37 @@ export function tunnelSubnets(routes: Route[]): string[] {
       )
   )
   return [...new Set(outermost.map((route) => `${route.network.toString()}/${route.prefix}`))]
+}
+
+export function coversAll(snapshot: RouteState, subnets: Subnet[]): boolean {
+  return subnets.length > 0 && subnets.every((subnet) => tunnelRouteCovering(snapshot.routes, subnet))
+}
+
+/** Pure: does the namespace route every management subnet over the tunnel? */
+export function judgeRoutes(snapshot: RouteState, subnets: Subnet[]): Outcome {
+  const covering = subnets.map((subnet) => ({
+    subnet: subnet.cidr,
+    route: tunnelRouteCovering(snapshot.routes, subnet)
+  }))
+  const missing = covering.filter((entry) => !entry.route).map((entry) => entry.subnet)
+  const evidence = {
+    routes: covering.map((entry) => `${entry.subnet}: ${entry.route ? formatRoute(entry.route) : 'none'}`).join('; '),
+    interfaces: [...snapshot.counters.keys()].join(', ')
+  }
+  if (snapshot.error) return { verdict: 'failed', summary: snapshot.error, evidence }
+  if (subnets.length === 0)
+    return {
+      verdict: 'failed',
+      summary: 'there is no management subnet to check: the vpn service routes none over tun/tap',
+      evidence
+    }
+  if (missing.length === 0)
+    return { verdict: 'passed', summary: covering.map((entry) => formatRoute(entry.route!)).join(', '), evidence }
+  const only = snapshot.routes.length === 0 ? ' (the namespace has no routes at all, only lo)' : ''
+  return {
+    verdict: 'failed',
+    summary: `no route over tun/tap covers ${missing.join(', ')}${only}`,
+    evidence,
+    fix: 'The service must share the vpn service namespace after the tunnel is up; see the namespace check.'
+  }
 }

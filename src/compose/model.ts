@@ -1,68 +1,16 @@
 // The compose project as Compose reads it (files merged, anchors, `extends`,
 // profiles and `${VAR}` interpolation resolved), reduced to what the tunnel
 // depends on, with every value traced back to the line that set it.
-import { existsSync, readFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import { ComposeFileError } from '../errors.js'
 import { applyExtends, mergeNode, normalizeServices } from './merge.js'
-import { buildService } from './service.js'
+import { buildService, type ServiceModel } from './service.js'
 import { loadEnvironment, type Environment } from './dotenv.js'
 import type { SourceLocation } from '../findings.js'
-import { interpolate, InterpolationError, type Lookup, type VariableUse } from './interpolate.js'
+import type { ComposeSources } from './project.js'
+import { interpolate, InterpolationError, type Lookup } from './interpolate.js'
 import { mapEntries, parseYamlTree, type MapNode, type TreeNode } from './yaml-tree.js'
-
-export { ComposeFileError } from '../errors.js'
-export type { VariableUse } from './interpolate.js'
-
-export interface Traced<T> {
-  value: T
-  /** Node where the effective value was written (for a default, the entry it belongs to). */
-  at?: SourceLocation
-  /** How it got there, e.g. "merge key `<<: *celery-depends-on` (docker-compose.yml:88)", "extends: service base (…)", "override file docker-compose.override.yml". */
-  via?: string
-  /** Interpolated variables that shaped this value. */
-  variables?: VariableUse[]
-}
-
-export interface DependsOn {
-  service: string
-  condition: Traced<string>
-  required: Traced<boolean>
-  restart: Traced<boolean>
-  /** Written in list form, so the condition is the implied `service_started`. */
-  listForm: boolean
-  /** The entry: the service's key in map form, the list item in list form. */
-  at: SourceLocation
-}
-
-/** Durations are in seconds. */
-export interface Healthcheck {
-  test?: Traced<string[]>
-  disable: boolean
-  interval?: Traced<number>
-  timeout?: Traced<number>
-  retries?: Traced<number>
-  startPeriod?: Traced<number>
-  startInterval?: Traced<number>
-  at: SourceLocation
-}
-
-export interface ServiceModel {
-  name: string
-  /** The service's key. */
-  at: SourceLocation
-  image?: string
-  networkMode?: Traced<string>
-  dependsOn: DependsOn[]
-  healthcheck?: Healthcheck
-  restart?: Traced<string>
-  privileged?: Traced<boolean>
-  capAdd: Traced<string>[]
-  devices: Traced<string>[]
-  /** Options present that conflict with `network_mode: service:X` (networks, ports, hostname, dns, mac_address, extra_hosts), located at their key. */
-  options: Map<string, Traced<unknown>>
-  profiles: string[]
-}
 
 export interface ComposeModel {
   /** As Compose derives it: COMPOSE_PROJECT_NAME (environment or env files), else the top-level `name`, else the project directory's name; normalised. */
@@ -73,32 +21,19 @@ export interface ComposeModel {
   services: Map<string, ServiceModel>
   /** Services that exist but whose profiles are all inactive. */
   disabledServices: Map<string, ServiceModel>
-  /** Every service name, before profile filtering. */
-  allServices: Set<string>
+  /** The `services` key of the last file that has one, where a missing service belongs. */
+  servicesAt?: SourceLocation
 }
 
-export interface LoadOptions {
-  /** Absolute project directory. */
-  workingDirectory: string
-  /** Absolute compose files, in order. */
-  files: string[]
-  /** Absolute extra env files, read after the project's `.env`, in order. */
-  envFiles: string[]
-  /** Active profiles; when empty, COMPOSE_PROFILES applies as in Compose. */
-  profiles: string[]
-  /** Process environment. */
-  environment: Record<string, string | undefined>
-}
-
-export function loadComposeModel(options: LoadOptions): ComposeModel {
-  const dotEnv = join(options.workingDirectory, '.env')
-  const environment = loadEnvironment(options.environment, [
-    ...(existsSync(dotEnv) ? [dotEnv] : []),
-    ...options.envFiles
-  ])
+/** Reads the project as Compose would, with the given process environment. */
+export function loadComposeModel(
+  sources: ComposeSources,
+  processEnvironment: Record<string, string | undefined>
+): ComposeModel {
+  const environment = loadEnvironment(processEnvironment, sources.envFiles)
   const lookup: Lookup = (name) => environment.get(name)
-  const root = mergeFiles(options.files, lookup)
-  const active = activeProfiles(options.profiles, environment)
+  const root = mergeFiles(sources.files, lookup)
+  const active = activeProfiles(sources.profiles, environment)
   const services = new Map<string, ServiceModel>()
   const disabledServices = new Map<string, ServiceModel>()
   for (const [name, node] of serviceNodes(root)) {
@@ -106,11 +41,11 @@ export function loadComposeModel(options: LoadOptions): ComposeModel {
     ;(enabled(service, active) ? services : disabledServices).set(name, service)
   }
   return {
-    projectName: projectName(root, environment, options.workingDirectory),
-    files: options.files,
+    projectName: projectName(root, environment, sources.workingDirectory),
+    files: sources.files,
     services,
     disabledServices,
-    allServices: new Set([...services.keys(), ...disabledServices.keys()])
+    servicesAt: root.entries.get('services')?.keyAt
   }
 }
 

@@ -2,9 +2,59 @@
 // the way Compose casts interpolated strings (`"false"` is a boolean, `"3"` a
 // number), and defaults Compose fills in are traced to the entry they belong to.
 import { ComposeFileError } from '../errors.js'
-import type { DependsOn, Healthcheck, ServiceModel, Traced } from './model.js'
 import type { SourceLocation } from '../findings.js'
+import type { VariableUse } from './interpolate.js'
 import { plain, type MapNode, type TreeNode } from './yaml-tree.js'
+
+export interface Traced<T> {
+  value: T
+  /** Node where the effective value was written (for a default, the entry it belongs to). */
+  at?: SourceLocation
+  /** How it got there, e.g. "merge key `<<: *celery-depends-on` (docker-compose.yml:88)", "extends: service base (…)", "override file docker-compose.override.yml". */
+  via?: string
+  /** Interpolated variables that shaped this value. */
+  variables?: VariableUse[]
+}
+
+export interface DependsOn {
+  service: string
+  condition: Traced<string>
+  required: Traced<boolean>
+  restart: Traced<boolean>
+  /** Written in list form, so the condition is the implied `service_started`. */
+  listForm: boolean
+  /** The entry: the service's key in map form, the list item in list form. */
+  at: SourceLocation
+}
+
+/** Durations are in seconds. */
+export interface Healthcheck {
+  test?: Traced<string[]>
+  disable: boolean
+  interval?: Traced<number>
+  timeout?: Traced<number>
+  retries?: Traced<number>
+  startPeriod?: Traced<number>
+  startInterval?: Traced<number>
+  at: SourceLocation
+}
+
+export interface ServiceModel {
+  name: string
+  /** The service's key. */
+  at: SourceLocation
+  image?: string
+  networkMode?: Traced<string>
+  dependsOn: DependsOn[]
+  healthcheck?: Healthcheck
+  restart?: Traced<string>
+  privileged?: Traced<boolean>
+  capAdd: Traced<string>[]
+  devices: Traced<string>[]
+  /** Options present that conflict with `network_mode: service:X` (networks, ports, hostname, dns, mac_address, extra_hosts), located at their key. */
+  options: Map<string, Traced<unknown>>
+  profiles: string[]
+}
 
 /** Options that Compose refuses, or ignores, next to `network_mode: service:X`. */
 const NETWORK_MODE_CONFLICTS = ['networks', 'ports', 'hostname', 'dns', 'mac_address', 'extra_hosts'] as const

@@ -1,17 +1,10 @@
 // The thin layer over the Docker and Compose CLIs: pure builders of argument
 // vectors, and a client that runs them with a time limit each (in the manner
 // of docker/actions-toolkit). Everything else talks to Docker through here.
+import type { ComposeProject } from '../compose/project.js'
+import { DockerUnavailableError } from '../errors.js'
 import type { CommandResult, CommandRunner } from './command.js'
 import { parseInspect, type Container } from './inspect.js'
-
-/** What identifies a Compose project on the command line. */
-export interface ComposeTarget {
-  workingDirectory: string
-  files: string[]
-  envFiles: string[]
-  profiles: string[]
-  projectName: string
-}
 
 /** One line of `docker events --format '{{json .}}'`. */
 export interface DockerEvent {
@@ -21,8 +14,6 @@ export interface DockerEvent {
   /** Engine time of the event, in milliseconds since the epoch. */
   timeMs: number
 }
-
-export class DockerUnavailableError extends Error {}
 
 /** Time limits for short Docker calls; long ones are given their own. */
 export const LIMITS = {
@@ -35,16 +26,16 @@ export const LIMITS = {
 const PROJECT_LABEL = 'com.docker.compose.project'
 const SERVICE_LABEL = 'com.docker.compose.service'
 
-export function composeArgv(compose: string[], target: ComposeTarget, subcommand: string[]): string[] {
+export function composeArgv(compose: string[], project: ComposeProject, subcommand: string[]): string[] {
   return [
     ...compose,
     '--project-directory',
-    target.workingDirectory,
+    project.workingDirectory,
     '--project-name',
-    target.projectName,
-    ...target.files.flatMap((file) => ['--file', file]),
-    ...target.envFiles.flatMap((file) => ['--env-file', file]),
-    ...target.profiles.flatMap((profile) => ['--profile', profile]),
+    project.projectName,
+    ...project.files.flatMap((file) => ['--file', file]),
+    ...project.envFiles.flatMap((file) => ['--env-file', file]),
+    ...project.profiles.flatMap((profile) => ['--profile', profile]),
     ...subcommand
   ]
 }
@@ -131,12 +122,12 @@ export class Docker {
   }
 
   composeRun(
-    target: ComposeTarget,
+    project: ComposeProject,
     subcommand: string[],
     timeoutMs: number,
     signal?: AbortSignal
   ): Promise<CommandResult> {
-    return this.run(composeArgv(this.compose, target, subcommand), timeoutMs, signal)
+    return this.run(composeArgv(this.compose, project, subcommand), timeoutMs, signal)
   }
 
   /** Every container of the project, running or not, in one inspect call. */

@@ -3,6 +3,7 @@
 // process, and the Docker CLI starts the Compose plugin as a child of its own,
 // so we use node:child_process directly and kill the whole process group.
 import { spawn } from 'node:child_process'
+import { constants } from 'node:os'
 import { createInterface } from 'node:readline'
 
 export interface CommandResult {
@@ -33,21 +34,25 @@ const MAX_CAPTURE_BYTES = 8 * 1024 * 1024
 const KILL_GRACE_MS = 3000
 
 export class ProcessRunner implements CommandRunner {
-  /** Stoppers of the commands still running, for stopAll(). */
-  private readonly running = new Set<() => void>()
+  /** The commands still running: how to stop each, and when it has ended. */
+  private readonly running = new Map<() => void, Promise<CommandResult>>()
 
   constructor(private readonly log: (line: string) => void = () => {}) {}
 
   /** Stops every command still running (on cancellation): they run in
-   * process groups of their own, so a signal to this process misses them. */
-  stopAll(): void {
-    for (const stop of this.running) stop()
+   * process groups of their own, so a signal to this process misses them.
+   * Resolves once they have all ended, so that a teardown after it sees
+   * everything they created. */
+  async stopAll(): Promise<void> {
+    const ended = [...this.running].map(([stop, done]) => (stop(), done))
+    await Promise.all(ended)
   }
 
   run(argv: string[], options: RunOptions): Promise<CommandResult> {
     this.log(`$ ${argv.map(quoteForDisplay).join(' ')}`)
     const started = Date.now()
-    return new Promise((resolve) => {
+    let registered: () => void = () => {}
+    const done = new Promise<CommandResult>((resolve) => {
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
       const output = { stdout: '', stderr: '' }
       let killed = false
@@ -57,7 +62,7 @@ export class ProcessRunner implements CommandRunner {
         setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
       }
       const timer = setTimeout(stopGroup, options.timeoutMs)
-      this.running.add(stopGroup)
+      registered = stopGroup
       options.signal?.addEventListener('abort', stopGroup, { once: true })
       for (const stream of ['stdout', 'stderr'] as const) {
         const source = child[stream]
@@ -83,8 +88,10 @@ export class ProcessRunner implements CommandRunner {
         })
       }
       child.on('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ENOENT' ? 127 : 1, error.message))
-      child.on('close', (code, signal) => finish(code ?? (signal ? 128 + 15 : 1)))
+      child.on('close', (code, signal) => finish(code ?? (signal ? 128 + constants.signals[signal] : 1)))
     })
+    this.running.set(registered, done)
+    return done
   }
 }
 

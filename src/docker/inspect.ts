@@ -8,6 +8,11 @@ export interface HealthProbe {
   end: string
 }
 
+/** One health probe as people read it: `exit 1: no tun0`. */
+export function describeProbe(probe: Pick<HealthProbe, 'exitCode' | 'output'>): string {
+  return [`exit ${probe.exitCode}`, probe.output].filter(Boolean).join(': ')
+}
+
 export interface Container {
   id: string
   /** Name without the leading slash. */

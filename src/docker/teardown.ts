@@ -1,7 +1,8 @@
 // Removes everything of the project: Compose's `down` first, then whatever
 // still carries the project's label (Compose cannot remove what its files no
 // longer describe, or anything when the files are gone). Safe to run twice.
-import { LIMITS, firstLine, type ComposeTarget, type Docker, type ProjectResources } from './client.js'
+import type { ComposeProject } from '../compose/project.js'
+import { LIMITS, firstLine, type Docker, type ProjectResources } from './client.js'
 
 export interface TeardownReport {
   removed: ProjectResources
@@ -22,17 +23,36 @@ export function describeResources(resources: ProjectResources): string {
   return parts.length ? parts.join(', ') : 'nothing'
 }
 
+export type TeardownPolicy = 'always' | 'on-success' | 'never'
+
+/** Whether a run with this result is torn down under this policy. */
+export function shouldTearDown(policy: TeardownPolicy, result: 'passed' | 'failed'): boolean {
+  return policy === 'always' || (policy === 'on-success' && result === 'passed')
+}
+
+/** What a kept project is, and how to remove it by hand. */
+export function keptMessage(projectName: string, policy: TeardownPolicy, result: string): string {
+  return `Keeping project ${projectName} (teardown: ${policy}, result: ${result}). Remove it with: docker compose -p ${projectName} down -v --remove-orphans`
+}
+
+/** One line on what a teardown removed, and whether anything is left. */
+export function removedMessage(report: TeardownReport, projectName: string): string {
+  const left = countResources(report.left)
+  const rest = left === 0 ? 'nothing of it is left' : `${describeResources(report.left)} could not be removed`
+  return `Removed ${describeResources(report.removed)} of project ${projectName}; ${rest}.`
+}
+
 function minus(before: ProjectResources, after: ProjectResources): ProjectResources {
   const keep = (kind: keyof ProjectResources): string[] => before[kind].filter((id) => !after[kind].includes(id))
   return { containers: keep('containers'), networks: keep('networks'), volumes: keep('volumes') }
 }
 
-export async function teardown(docker: Docker, target: ComposeTarget): Promise<TeardownReport> {
+export async function teardown(docker: Docker, project: ComposeProject): Promise<TeardownReport> {
   const problems: string[] = []
-  const before = await docker.projectResources(target.projectName)
+  const before = await docker.projectResources(project.projectName)
   if (countResources(before) === 0) return { removed: before, left: before, problems }
   const down = await docker.composeRun(
-    target,
+    project,
     ['down', '--volumes', '--remove-orphans', '--timeout', '10'],
     LIMITS.down
   )
@@ -40,15 +60,15 @@ export async function teardown(docker: Docker, target: ComposeTarget): Promise<T
     problems.push(
       `docker compose down failed (${down.killed ? 'timed out' : `exit ${down.exitCode}`}): ${firstLine(down.stderr)}; removing by label instead.`
     )
-  let left = await docker.projectResources(target.projectName)
+  let left = await docker.projectResources(project.projectName)
   if (countResources(left) > 0) {
     for (const result of await docker.removeResources(left)) {
       if (result.exitCode !== 0)
         problems.push(`${result.argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
     }
-    left = await docker.projectResources(target.projectName)
+    left = await docker.projectResources(project.projectName)
   }
   if (countResources(left) > 0)
-    problems.push(`Could not remove ${describeResources(left)} of project ${target.projectName}.`)
+    problems.push(`Could not remove ${describeResources(left)} of project ${project.projectName}.`)
   return { removed: minus(before, left), left, problems }
 }

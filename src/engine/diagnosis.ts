@@ -3,14 +3,9 @@
 import { firstLine } from '../docker/client.js'
 import type { CheckResult } from '../findings.js'
 import type { HealthOutcome } from '../checks/health.js'
-import type { Container, HealthProbe } from '../docker/inspect.js'
+import { describeProbe, type Container } from '../docker/inspect.js'
 import type { NamespaceSnapshot } from '../checks/namespace.js'
-import type { Diagnostics } from './run.js'
-
-/** One health probe as people read it: `exit 1: no tun0`. */
-export function describeProbe(probe: Pick<HealthProbe, 'exitCode' | 'output'>): string {
-  return [`exit ${probe.exitCode}`, probe.output].filter(Boolean).join(': ')
-}
+import type { Diagnostics } from '../report/schema.js'
 
 export function healthEvidence(container: Container): CheckResult['evidence'] {
   const lastProbe = container.healthLog.at(-1)

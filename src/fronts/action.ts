@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '@actions/core'
 import { ProcessRunner } from '../docker/command.js'
-import { ComposeFileError } from '../compose/model.js'
-import { DockerUnavailableError } from '../docker/client.js'
-import { annotationsFor, summaryMarkdown } from '../report/render.js'
-import { execute, runBudgetMs, WATCHDOG_GRACE_MS, type Log, type RunReport } from '../engine/run.js'
-import { InputError, readSettings } from '../settings.js'
-import { armWatchdog, onCancel } from './shutdown.js'
-import { STATE } from './state.js'
+import { execute, type Log } from '../engine/run.js'
+import { UserError } from '../errors.js'
+import { annotationsFor, place } from '../report/annotations.js'
+import type { RunReport } from '../report/schema.js'
+import { summaryMarkdown } from '../report/summary.js'
+import { defaultWorkspace, readSettings } from '../settings.js'
+import { guardRun } from './shutdown.js'
+import { runState } from './state.js'
 
 const actionLog: Log = {
   info: (message) => core.info(message),
@@ -20,35 +21,28 @@ const actionLog: Log = {
 }
 
 export async function main(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
-  core.saveState(STATE.isPost, 'true')
+  runState.markMain()
   try {
     const settings = readSettings((name) => core.getInput(name), environment)
-    core.saveState(STATE.teardown, settings.teardown)
+    runState.saveTeardown(settings.teardown)
     const runner = new ProcessRunner((line) => core.debug(line))
     // Cut short, main fails and leaves the cleaning to the post step, which
     // the runner still runs.
-    const fail = (message: string): void => core.setFailed(`${message} The post step tears the project down.`)
-    onCancel(runner, fail)
-    armWatchdog(runBudgetMs(settings) + WATCHDOG_GRACE_MS, runner, fail)
-    const report = await execute(settings, runner, actionLog, environment, (target, compose) => {
-      // Saved before anything starts, so that the post step cleans up even
-      // when this step fails, times out or is cancelled.
-      core.saveState(STATE.target, JSON.stringify(target))
-      core.saveState(STATE.compose, JSON.stringify(compose))
-    })
-    core.saveState(STATE.result, report.result)
-    await publish(report, environment)
+    guardRun(settings, runner, (message) => core.setFailed(`${message} The post step tears the project down.`))
+    // Saved before anything starts, so that the post step cleans up even
+    // when this step fails, times out or is cancelled.
+    const report = await execute(settings, runner, actionLog, environment, (project, compose) =>
+      runState.saveStarted({ project, compose })
+    )
+    runState.saveResult(report.result)
+    await publish(report, settings.workspace, environment)
   } catch (error) {
-    failClearly(error)
+    failClearly(error, defaultWorkspace(environment))
   }
 }
 
-async function publish(report: RunReport, environment: NodeJS.ProcessEnv): Promise<void> {
-  const workspace = environment.GITHUB_WORKSPACE || process.cwd()
-  for (const annotation of annotationsFor(report, workspace)) {
-    const { level, message, ...properties } = annotation
-    core[level](message, properties)
-  }
+async function publish(report: RunReport, workspace: string, environment: NodeJS.ProcessEnv): Promise<void> {
+  for (const { level, message, ...properties } of annotationsFor(report, workspace)) core[level](message, properties)
   // One file per step (a job may run the action several times on one project).
   const reportPath = join(
     environment.RUNNER_TEMP || tmpdir(),
@@ -64,21 +58,15 @@ async function publish(report: RunReport, environment: NodeJS.ProcessEnv): Promi
 }
 
 /** One error annotation that says what is wrong and what to do; no stack trace. */
-function failClearly(error: unknown): void {
-  if (error instanceof ComposeFileError && error.location) {
-    const { file, line, column } = error.location
-    core.error(error.message, { title: 'Compose file error', file, startLine: line, startColumn: column })
-    process.exitCode = 1
-  } else if (
-    error instanceof InputError ||
-    error instanceof ComposeFileError ||
-    error instanceof DockerUnavailableError
-  ) {
-    core.setFailed(error.message)
+function failClearly(error: unknown, workspace: string): void {
+  if (error instanceof UserError) {
+    core.error(error.message, { title: error.title, ...place(error.location, workspace) })
   } else {
     core.debug(error instanceof Error ? (error.stack ?? error.message) : String(error))
-    core.setFailed(
-      `Unexpected error: ${error instanceof Error ? error.message : String(error)}. Re-run with debug logging (ACTIONS_STEP_DEBUG) and report it.`
-    )
+    const reason = error instanceof Error ? error.message : String(error)
+    core.error(`Unexpected error: ${reason}. Re-run with debug logging (ACTIONS_STEP_DEBUG) and report it.`)
   }
+  // A workflow that reads `result` sees the failure too.
+  core.setOutput('result', 'failed')
+  process.exitCode = 1
 }

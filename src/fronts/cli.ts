@@ -4,33 +4,28 @@
 // 2 bad input or no usable Docker.
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { Docker } from '../docker/client.js'
 import { ProcessRunner } from '../docker/command.js'
-import { ComposeFileError } from '../compose/model.js'
-import { Docker, DockerUnavailableError } from '../docker/client.js'
-import { textReport } from '../report/render.js'
-import { execute, runBudgetMs, WATCHDOG_GRACE_MS, type Log } from '../engine/run.js'
-import { INPUT_DEFAULTS, InputError, readSettings, type Settings } from '../settings.js'
-import { armWatchdog, onCancel } from './shutdown.js'
-import { describeResources, teardown } from '../docker/teardown.js'
-
-const OPTIONS = [
-  ...Object.keys(INPUT_DEFAULTS),
-  'project-name',
-  'env-file',
-  'profiles',
-  'management-subnet',
-  'probe-targets',
-  'up-flags'
-]
+import { removedMessage, shouldTearDown, teardown } from '../docker/teardown.js'
+import { execute, type Log } from '../engine/run.js'
+import { UserError } from '../errors.js'
+import { place } from '../report/annotations.js'
+import { textReport } from '../report/text.js'
+import { INPUTS, readReportPath, readSettings } from '../settings.js'
+import { guardRun } from './shutdown.js'
+import packageJson from '../../package.json' with { type: 'json' }
 
 const USAGE = `Usage: openwisp-tunnel-check [--option value ...]
 
 Checks an OpenWISP deployment's management tunnel. Options are the action's
-inputs (see the README): ${OPTIONS.map((o) => `--${o}`).join(', ')}.
+inputs (see the README): ${Object.keys(INPUTS)
+  .map((o) => `--${o}`)
+  .join(', ')}.
 Lists take commas; an option may be repeated. Also:
-  --json FILE   write the JSON report to FILE
+  --json FILE   write the JSON report to FILE (- for standard output)
   --verbose     show every command run
-  --help        this text
+  --version     the version
+  -h, --help    this text
 Exit codes: 0 passed, 1 failed, 2 bad input or no usable Docker.`
 
 function consoleLog(verbose: boolean): Log {
@@ -44,67 +39,73 @@ function consoleLog(verbose: boolean): Log {
   }
 }
 
-async function cli(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+function parse(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
-      ...Object.fromEntries(OPTIONS.map((name) => [name, { type: 'string', multiple: true }] as const)),
+      ...Object.fromEntries(Object.keys(INPUTS).map((name) => [name, { type: 'string', multiple: true }] as const)),
       json: { type: 'string' },
       verbose: { type: 'boolean' },
-      help: { type: 'boolean' }
+      version: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
     },
     strict: true
-  })
-  if (values.help) {
-    console.log(USAGE)
+  }).values
+}
+
+async function cli(argv: string[]): Promise<number> {
+  const values = parse(argv)
+  if (values.help || values.version) {
+    console.log(values.help ? USAGE : packageJson.version)
     return 0
   }
   const option = (name: string): string => ((values as Record<string, string[] | undefined>)[name] ?? []).join(',')
-  const settings = readSettings(option, { ...process.env, GITHUB_WORKSPACE: process.cwd() })
+  const settings = readSettings(option, process.env, process.cwd())
+  // Checked before anything starts: a report that cannot be written is bad input.
+  const jsonPath = values.json === undefined ? undefined : readReportPath(values.json, settings.workspace)
   const log = consoleLog(Boolean(values.verbose))
   const runner = new ProcessRunner((line) => log.debug(line))
-  // Set once something may start: the CLI has no post step, so it tears down
-  // itself, also on Ctrl-C, SIGTERM and when the run overruns its deadline.
-  let started: (() => Promise<void>) | undefined
-  const cutShort = async (message: string): Promise<void> => {
-    console.error(`error: ${message}`)
-    await started?.()
-  }
-  onCancel(runner, cutShort)
-  armWatchdog(runBudgetMs(settings) + WATCHDOG_GRACE_MS, runner, cutShort)
-  const report = await execute(settings, runner, log, process.env, (target, compose) => {
-    started = async () => {
-      const removed = await teardown(new Docker(runner, compose), target)
-      log.info(
-        `Removed ${describeResources(removed.removed)} of project ${target.projectName}.${removed.problems.map((p) => `\nwarning: ${p}`).join('')}`
-      )
-    }
+  // The CLI has no post step: it tears down itself, also on Ctrl-C, SIGTERM
+  // and when the run overruns its deadline, and only once.
+  let tearDown: (() => Promise<void>) | undefined
+  guardRun(settings, runner, async (message) => {
+    console.error(`error: ${message}${tearDown ? ' Removing what this run started…' : ''}`)
+    await tearDown?.()
   })
-  if (started && shouldTearDown(settings, report.result)) await log.group('Teardown', started)
-  console.log(textReport(report, process.cwd()))
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
+  const report = await execute(settings, runner, log, process.env, (project, compose) => {
+    tearDown = once(async () => {
+      const removed = await teardown(new Docker(runner, compose), project)
+      log.info(removedMessage(removed, project.projectName))
+      for (const problem of removed.problems) console.error(`warning: ${problem}`)
+    })
+  })
+  if (tearDown && shouldTearDown(settings.teardown, report.result)) await log.group('Teardown', tearDown)
+  const json = `${JSON.stringify(report, null, 2)}\n`
+  if (jsonPath === '-') process.stdout.write(json)
+  else console.log(textReport(report, settings.workspace))
+  if (jsonPath && jsonPath !== '-') writeFileSync(jsonPath, json)
   return report.result === 'passed' ? 0 : 1
 }
 
-function shouldTearDown(settings: Settings, result: string): boolean {
-  return settings.teardown === 'always' || (settings.teardown === 'on-success' && result === 'passed')
+/** The first call runs `run`; later calls share its promise. */
+function once(run: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined
+  return () => (running ??= run())
+}
+
+function report(error: unknown): void {
+  const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  const located = error instanceof UserError ? place(error.location, process.cwd()) : {}
+  const where = located.file ? `${located.file}:${located.startLine}:${located.startColumn}: ` : ''
+  const message = error instanceof Error ? error.message : String(error)
+  console.error(`error: ${where}${message}${parseError ? ' (see --help)' : ''}`)
+  if (!(error instanceof UserError) && !parseError)
+    console.error('This is unexpected; please report it with the output of --verbose.')
 }
 
 try {
   process.exitCode = await cli(process.argv.slice(2))
 } catch (error) {
-  const known =
-    error instanceof InputError ||
-    error instanceof ComposeFileError ||
-    error instanceof DockerUnavailableError ||
-    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  const where =
-    error instanceof ComposeFileError && error.location
-      ? `${error.location.file}:${error.location.line}:${error.location.column}: `
-      : ''
-  console.error(
-    `error: ${where}${error instanceof Error ? error.message : String(error)}${(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ' (see --help)' : ''}`
-  )
-  if (!known) console.error('This is unexpected; please report it with the output of --verbose.')
+  report(error)
   process.exitCode = 2
 }

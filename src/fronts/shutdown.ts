@@ -2,10 +2,16 @@
 // its deadline. Either way every command still running is stopped first (they
 // live in process groups of their own, so nothing else would stop them), then
 // the front has its last word (a report, a teardown), then the process exits.
+// Only the first of these counts: a second Ctrl-C, or `timeout` signalling
+// the whole process group, must not kill the process in the middle of its
+// teardown, so later signals are answered with a note and otherwise ignored.
 import type { ProcessRunner } from '../docker/command.js'
+import { runBudgetMs, WATCHDOG_GRACE_MS } from '../engine/budget.js'
+import type { Settings } from '../settings.js'
 
 type LastWord = (message: string) => void | Promise<void>
 type Exit = (code: number) => void
+type Stoppable = Pick<ProcessRunner, 'stopAll'>
 
 /** The runner cancels a step with SIGINT, then SIGTERM; cron and systemd send SIGTERM. */
 const CANCEL_SIGNALS = [
@@ -13,37 +19,53 @@ const CANCEL_SIGNALS = [
   ['SIGTERM', 143]
 ] as const
 
-function stopAndExit(
-  runner: Pick<ProcessRunner, 'stopAll'>,
-  code: number,
-  message: string,
-  lastWord: LastWord,
-  exit: Exit
-): Promise<void> {
-  runner.stopAll()
-  return Promise.resolve()
-    .then(() => lastWord(message))
-    .catch((error: unknown) => {
+export class Shutdown {
+  private stopping = false
+
+  constructor(
+    private readonly runner: Stoppable,
+    private readonly lastWord: LastWord,
+    private readonly exit: Exit = process.exit
+  ) {}
+
+  /** Listens for the cancel signals for the rest of the process's life. */
+  onCancel(): this {
+    for (const [signal, code] of CANCEL_SIGNALS) process.on(signal, () => this.begin(code, `Cancelled (${signal}).`))
+    return this
+  }
+
+  /** The last line of defence: every command has its own time limit, and the
+   * run as a whole has this one. */
+  armWatchdog(budgetMs: number): this {
+    const seconds = Math.round(budgetMs / 1000)
+    const message = `The run exceeded its deadline of ${seconds} s (health-timeout + route-timeout + a margin for builds and checks). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`
+    setTimeout(() => this.begin(1, message), budgetMs).unref()
+    return this
+  }
+
+  private begin(code: number, message: string): void {
+    if (this.stopping) {
+      process.stderr.write(`${message} Already stopping: wait for the cleanup to finish.\n`)
+      return
+    }
+    this.stopping = true
+    void this.stopAndExit(code, message)
+  }
+
+  private async stopAndExit(code: number, message: string): Promise<void> {
+    try {
+      await this.runner.stopAll()
+      await this.lastWord(message)
+    } catch (error) {
       // The exit must happen whatever the last word did; say what went wrong.
       process.stderr.write(`${message} Then: ${error instanceof Error ? error.message : String(error)}\n`)
-    })
-    .finally(() => exit(code))
-}
-
-export function onCancel(runner: Pick<ProcessRunner, 'stopAll'>, lastWord: LastWord, exit: Exit = process.exit): void {
-  for (const [signal, code] of CANCEL_SIGNALS) {
-    process.once(signal, () => void stopAndExit(runner, code, `Cancelled (${signal}).`, lastWord, exit))
+    } finally {
+      this.exit(code)
+    }
   }
 }
 
-/** The last line of defence: every command has its own time limit, and the
- * run as a whole has this one. */
-export function armWatchdog(
-  budgetMs: number,
-  runner: Pick<ProcessRunner, 'stopAll'>,
-  lastWord: LastWord,
-  exit: Exit = process.exit
-): void {
-  const message = `The run exceeded its deadline of ${Math.round(budgetMs / 1000)} s (health-timeout + route-timeout + a margin for builds and checks). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`
-  setTimeout(() => void stopAndExit(runner, 1, message, lastWord, exit), budgetMs).unref()
+/** Both guards of a run, with the deadline its settings allow. */
+export function guardRun(settings: Settings, runner: Stoppable, lastWord: LastWord): Shutdown {
+  return new Shutdown(runner, lastWord).onCancel().armWatchdog(runBudgetMs(settings) + WATCHDOG_GRACE_MS)
 }

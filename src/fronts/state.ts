@@ -1,8 +1,48 @@
-// Names of the values main saves for the post step.
-export const STATE = {
+// What main saves for the post step, with typed accessors (in the manner of
+// actions/checkout's state-helper): the post step reads the project main
+// started, never one it works out again.
+import * as core from '@actions/core'
+import type { ComposeProject } from '../compose/project.js'
+import type { RunReport } from '../report/schema.js'
+import type { TeardownPolicy } from '../docker/teardown.js'
+
+const KEYS = {
   isPost: 'isPost',
-  target: 'composeTarget',
+  project: 'composeProject',
   compose: 'composeCommand',
   teardown: 'teardown',
   result: 'result'
 } as const
+
+/** The project main started and how to reach it. */
+export interface StartedProject {
+  project: ComposeProject
+  compose: string[]
+}
+
+export const runState = {
+  /** True in the post step: main marks its run first thing. */
+  isPost: (): boolean => core.getState(KEYS.isPost) === 'true',
+  markMain: (): void => core.saveState(KEYS.isPost, 'true'),
+
+  saveStarted: ({ project, compose }: StartedProject): void => {
+    core.saveState(KEYS.project, JSON.stringify(project))
+    core.saveState(KEYS.compose, JSON.stringify(compose))
+  },
+  started: (): StartedProject | undefined => {
+    const project = core.getState(KEYS.project)
+    if (!project) return undefined
+    return {
+      project: JSON.parse(project) as ComposeProject,
+      compose: JSON.parse(core.getState(KEYS.compose)) as string[]
+    }
+  },
+
+  saveTeardown: (policy: TeardownPolicy): void => core.saveState(KEYS.teardown, policy),
+  /** `always` when main ended before it read its inputs. */
+  teardown: (): TeardownPolicy => (core.getState(KEYS.teardown) as TeardownPolicy) || 'always',
+
+  saveResult: (result: RunReport['result']): void => core.saveState(KEYS.result, result),
+  /** `failed` when main ended before its verdict. */
+  result: (): RunReport['result'] => (core.getState(KEYS.result) as RunReport['result']) || 'failed'
+}

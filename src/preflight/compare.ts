@@ -1,10 +1,10 @@
 // Our reading of the tunnel wiring against Compose's own effective model
 // (`docker compose config --format json`). The static checks stand on our
 // reading; where Compose reads the files differently, say so with both values.
-import type { ComposeModel, ServiceModel } from '../compose/model.js'
+import type { ComposeModel } from '../compose/model.js'
+import type { ServiceModel } from '../compose/service.js'
 import type { Finding, SourceLocation } from '../findings.js'
-import type { PreflightOptions } from './rules.js'
-import { locator, sortByLevel, type Where } from './wording.js'
+import { locator, sortByLevel, type PreflightOptions, type Where } from './wording.js'
 
 type Json = Record<string, unknown>
 

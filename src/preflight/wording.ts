@@ -1,8 +1,16 @@
-// What preflight and the comparison with Compose share in how they word and
-// order findings.
+// What the preflight rules and the comparison with Compose share: their
+// options, the context a rule reads, and how findings are made, worded and
+// ordered.
 import { dirname, relative } from 'node:path'
-import type { ComposeModel, Traced } from '../compose/model.js'
+import type { ComposeModel } from '../compose/model.js'
+import type { Traced } from '../compose/service.js'
 import type { Finding, FindingLevel, SourceLocation } from '../findings.js'
+
+export interface PreflightOptions {
+  vpnService: string
+  tunnelServices: string[]
+  healthTimeoutSec: number
+}
 
 /** `file:line` of a place or of a traced value (with how the value got there). */
 export type Where = (place: SourceLocation | Traced<unknown>) => string
@@ -23,4 +31,22 @@ const RANK: Record<FindingLevel, number> = { error: 0, warning: 1, notice: 2 }
 /** Errors first, then warnings, then notices; the order of the checks within each. */
 export function sortByLevel(findings: Finding[]): Finding[] {
   return [...findings].sort((a, b) => RANK[a.level] - RANK[b.level])
+}
+
+export interface Context {
+  model: ComposeModel
+  options: PreflightOptions
+  vpn: string
+  where: Where
+}
+
+export function finding(
+  level: FindingLevel,
+  rule: string,
+  service: string,
+  message: string,
+  fix: string,
+  location?: SourceLocation
+): Finding {
+  return { level, rule, service, message, fix, location }
 }

@@ -4,11 +4,11 @@ import {
   parseInterfaceCounters,
   parseIpv4Routes,
   parseIpv6Routes,
+  parseSubnet,
   routeFor,
   tunnelRouteCovering,
   tunnelSubnets
 } from '../../../src/checks/routes.js'
-import { parseSubnet } from '../../../src/settings.js'
 import { DEV, IPV6_ROUTE, ROUTE_P2P, ROUTE_SUBNET } from '../../helpers/proc.js'
 
 describe('parseIpv4Routes', () => {

@@ -1,27 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  ComposeFileError,
-  loadComposeModel,
-  type ComposeModel,
-  type LoadOptions,
-  type ServiceModel
-} from '../../../src/compose/model.js'
+import { loadComposeModel, type ComposeModel } from '../../../src/compose/model.js'
+import type { ServiceModel } from '../../../src/compose/service.js'
+import { ComposeFileError } from '../../../src/errors.js'
+import { loadProject, type LoadFixtureOptions } from '../../helpers/compose.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/compose/', import.meta.url))
 
 /** Loads a fixture project: `dir` under fixtures/compose, its files relative to it. */
-function load(dir: string, files: string[] = ['docker-compose.yml'], options: Partial<LoadOptions> = {}): ComposeModel {
-  const workingDirectory = join(FIXTURES, dir)
-  return loadComposeModel({
-    workingDirectory,
-    files: files.map((file) => join(workingDirectory, file)),
-    envFiles: [],
-    profiles: [],
-    environment: {},
-    ...options
-  })
+function load(dir: string, files?: string[], options: LoadFixtureOptions = {}): ComposeModel {
+  return loadProject(join(FIXTURES, dir), files, options)
 }
 
 function service(model: ComposeModel, name: string): ServiceModel {
@@ -231,7 +220,7 @@ describe('profiles', () => {
     const model = load(dir)
     expect([...model.services.keys()]).toEqual(['db'])
     expect([...model.disabledServices.keys()]).toEqual(['vpn', 'worker'])
-    expect(model.allServices).toEqual(new Set(['vpn', 'worker', 'db']))
+    expect([...model.services.keys(), ...model.disabledServices.keys()].sort()).toEqual(['db', 'vpn', 'worker'])
   })
 
   it('enables a service when one of its profiles is active', () => {
@@ -301,7 +290,9 @@ describe('project name', () => {
   })
 
   it("falls back to the project directory's name", () => {
-    const model = load('reader/anchors', undefined, { workingDirectory: '/srv/Docker OpenWISP' })
+    const file = join(FIXTURES, 'reader/anchors/docker-compose.yml')
+    const sources = { workingDirectory: '/srv/Docker OpenWISP', files: [file], envFiles: [], profiles: [] }
+    const model = loadComposeModel(sources, {})
     expect(model.projectName).toBe('dockeropenwisp')
   })
 })

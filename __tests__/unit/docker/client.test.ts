@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { CommandResult } from '../../../src/docker/command.js'
-import { composeArgv, Docker, DockerUnavailableError, eventsArgv, parseEvent } from '../../../src/docker/client.js'
+import { composeArgv, Docker, eventsArgv, parseEvent } from '../../../src/docker/client.js'
+import { DockerUnavailableError } from '../../../src/errors.js'
 import { FakeRunner } from '../../helpers/fake-runner.js'
 
 const target = {

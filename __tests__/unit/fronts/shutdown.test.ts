@@ -1,35 +1,39 @@
-import { describe, expect, it } from '@jest/globals'
-import { armWatchdog, onCancel } from '../../../src/fronts/shutdown.js'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { Shutdown } from '../../../src/fronts/shutdown.js'
 
 /** Records the order in which the pieces of an early end happen. */
-function recorder() {
+function recorder(lastWordMs = 5) {
   const steps: string[] = []
+  let exitWith: (code: number) => void = () => {}
+  const exited = new Promise<number>((resolve) => (exitWith = resolve))
   return {
     steps,
-    runner: { stopAll: () => void steps.push('stop commands') },
+    exited,
+    runner: { stopAll: async () => void steps.push('stop commands') },
     lastWord: async (message: string) => {
-      await new Promise((resolve) => setTimeout(resolve, 5))
+      await new Promise((resolve) => setTimeout(resolve, lastWordMs))
       steps.push(`last word: ${message}`)
     },
-    exited: new Promise<number>((resolve) => {
-      steps.push('armed')
-      exitWith = resolve
-    }),
     exit: (code: number) => {
       steps.push(`exit ${code}`)
       exitWith(code)
     }
   }
 }
-let exitWith: (code: number) => void = () => {}
 
-describe('armWatchdog', () => {
+const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') }
+afterEach(() => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    for (const listener of process.listeners(signal))
+      if (!listening[signal].includes(listener)) process.removeListener(signal, listener)
+})
+
+describe('the watchdog', () => {
   it('stops every command, lets the front speak, then exits 1', async () => {
     const r = recorder()
-    armWatchdog(30, r.runner, r.lastWord, r.exit)
+    new Shutdown(r.runner, r.lastWord, r.exit).armWatchdog(30)
     expect(await r.exited).toBe(1)
     expect(r.steps).toEqual([
-      'armed',
       'stop commands',
       expect.stringMatching(/^last word: The run exceeded its deadline of 0 s/),
       'exit 1'
@@ -38,22 +42,27 @@ describe('armWatchdog', () => {
 
   it('exits even when the last word fails', async () => {
     const r = recorder()
-    armWatchdog(10, r.runner, () => Promise.reject(new Error('teardown broke')), r.exit)
+    new Shutdown(r.runner, () => Promise.reject(new Error('teardown broke')), r.exit).armWatchdog(10)
     await expect(r.exited).resolves.toBe(1)
   })
 })
 
-describe('onCancel', () => {
+describe('cancel signals', () => {
   it('answers SIGTERM like the runner expects: commands stopped, last word, exit 143', async () => {
     const r = recorder()
-    const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') }
-    onCancel(r.runner, r.lastWord, r.exit)
+    new Shutdown(r.runner, r.lastWord, r.exit).onCancel()
     process.emit('SIGTERM')
     expect(await r.exited).toBe(143)
-    expect(r.steps).toEqual(['armed', 'stop commands', 'last word: Cancelled (SIGTERM).', 'exit 143'])
-    // Answered once; the SIGINT handler it added is this test's to remove.
-    expect(process.listeners('SIGTERM')).toEqual(listening.SIGTERM)
-    for (const listener of process.listeners('SIGINT'))
-      if (!listening.SIGINT.includes(listener)) process.removeListener('SIGINT', listener)
+    expect(r.steps).toEqual(['stop commands', 'last word: Cancelled (SIGTERM).', 'exit 143'])
+  })
+
+  it('lets a second signal change nothing while the first one is being answered', async () => {
+    const r = recorder(50)
+    new Shutdown(r.runner, r.lastWord, r.exit).onCancel()
+    process.emit('SIGTERM')
+    process.emit('SIGTERM')
+    process.emit('SIGINT')
+    expect(await r.exited).toBe(143)
+    expect(r.steps).toEqual(['stop commands', 'last word: Cancelled (SIGTERM).', 'exit 143'])
   })
 })

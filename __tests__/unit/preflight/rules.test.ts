@@ -3,10 +3,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadComposeModel, type ComposeModel, type LoadOptions } from '../../../src/compose/model.js'
+import type { ComposeModel } from '../../../src/compose/model.js'
+import { loadProject, type LoadFixtureOptions } from '../../helpers/compose.js'
 import type { Finding } from '../../../src/findings.js'
 import { findPgrepProbe } from '../../../src/preflight/pgrep.js'
-import { compareWithCompose, preflight, type PreflightOptions } from '../../../src/preflight/rules.js'
+import { compareWithCompose } from '../../../src/preflight/compare.js'
+import { preflight } from '../../../src/preflight/rules.js'
+import type { PreflightOptions } from '../../../src/preflight/wording.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/compose/', import.meta.url))
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
@@ -16,20 +19,8 @@ const OPTIONS: PreflightOptions = {
   healthTimeoutSec: 1200
 }
 
-function model(
-  dir: string,
-  files: string[] = ['docker-compose.yml'],
-  options: Partial<LoadOptions> = {}
-): ComposeModel {
-  const workingDirectory = join(FIXTURES, dir)
-  return loadComposeModel({
-    workingDirectory,
-    files: files.map((file) => join(workingDirectory, file)),
-    envFiles: [],
-    profiles: [],
-    environment: {},
-    ...options
-  })
+function model(dir: string, files?: string[], options: LoadFixtureOptions = {}): ComposeModel {
+  return loadProject(join(FIXTURES, dir), files, options)
 }
 
 /** The good stack with one variant file over it. */
@@ -184,7 +175,7 @@ describe('each check on the good stack and one variant', () => {
 
   it('a missing service is an error', () => {
     expect(summary(check(model('checks/good'), { tunnelServices: ['worker'] }))).toEqual([
-      'error service-missing worker -'
+      'error service-missing worker docker-compose.yml:3'
     ])
   })
 
@@ -329,13 +320,7 @@ describeUpstream(
       dirs.push(dir)
       copyFileSync(join(UPSTREAM, `docker-compose.${version}.yml`), join(dir, 'docker-compose.yml'))
       writeFileSync(join(dir, '.env'), env)
-      return loadComposeModel({
-        workingDirectory: dir,
-        files: [join(dir, 'docker-compose.yml')],
-        envFiles: [],
-        profiles: [],
-        environment: {}
-      })
+      return loadProject(dir)
     }
 
     const errors = (project: ComposeModel): string[] => summary(check(project).filter((f) => f.level === 'error'))

@@ -1,14 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import type { CheckResult, Finding } from '../../../src/findings.js'
-import {
-  ANNOTATIONS_PER_LEVEL,
-  annotationsFor,
-  mermaidTimeline,
-  SUMMARY_LIMIT_BYTES,
-  summaryMarkdown,
-  textReport
-} from '../../../src/report/render.js'
-import type { RunReport } from '../../../src/engine/run.js'
+import { ANNOTATIONS_PER_LEVEL, annotationsFor } from '../../../src/report/annotations.js'
+import { mermaidTimeline, SUMMARY_LIMIT_BYTES, summaryMarkdown } from '../../../src/report/summary.js'
+import { textReport } from '../../../src/report/text.js'
+import type { RunReport } from '../../../src/report/schema.js'
 
 function check(overrides: Partial<CheckResult> = {}): CheckResult {
   return {

@@ -1,97 +1,14 @@
-// Pure rendering of a RunReport for people: annotations within GitHub's
-// per-step limits, the job summary (Markdown with a Mermaid timeline), and the
-// plain text the CLI prints. Nothing here writes anywhere.
-import { relative, isAbsolute } from 'node:path'
-import { describeProbe } from '../engine/diagnosis.js'
-import type { CheckResult, Finding, FindingLevel, SourceLocation } from '../findings.js'
-import type { RunReport, TimelineEntry } from '../engine/run.js'
+// The job summary for a RunReport: verdict, causes, checks, findings, a
+// Mermaid timeline and folded diagnostics, within GitHub's 1 MiB limit.
+import { describeProbe } from '../docker/inspect.js'
+import type { CheckResult, Finding } from '../findings.js'
+import { place } from './annotations.js'
+import type { RunReport, TimelineEntry } from './schema.js'
 
-export interface Annotation {
-  level: FindingLevel
-  title: string
-  message: string
-  file?: string
-  startLine?: number
-  startColumn?: number
-}
-
-/** GitHub shows at most this many annotations of each level per step. */
-export const ANNOTATIONS_PER_LEVEL = 10
 /** GitHub refuses step summaries over 1 MiB; keep a margin. */
 export const SUMMARY_LIMIT_BYTES = 1000 * 1000
 /** Each diagnostic block in the summary is cut to this many characters. */
 const DIAGNOSTIC_BLOCK_CHARS = 20_000
-
-const LEVEL_ORDER: FindingLevel[] = ['error', 'warning', 'notice']
-
-function place(
-  location: SourceLocation | undefined,
-  workspace: string
-): Pick<Annotation, 'file' | 'startLine' | 'startColumn'> {
-  if (!location) return {}
-  // Relative to the workspace, where GitHub places annotations; a file outside it stays absolute.
-  const inside = isAbsolute(location.file) ? relative(workspace, location.file) : location.file
-  const file = inside.startsWith('..') ? location.file : inside
-  return { file, startLine: location.line, startColumn: location.column }
-}
-
-function checkAnnotation(check: CheckResult, workspace: string): Annotation {
-  const fix = check.fix ? ` Fix: ${check.fix}` : ''
-  return {
-    level: 'error',
-    title: `${check.service}: ${check.check} check failed`,
-    message: `${check.summary}${fix}`,
-    ...place(check.location, workspace)
-  }
-}
-
-function findingAnnotation(finding: Finding, workspace: string): Annotation {
-  const fix = finding.fix ? ` Fix: ${finding.fix}` : ''
-  const subject = finding.service ? `${finding.service}: ` : ''
-  return {
-    level: finding.level,
-    title: `${subject}${finding.rule}`,
-    message: `${finding.message}${fix}`,
-    ...place(finding.location, workspace)
-  }
-}
-
-/** Failed checks first, then findings by level; at most ten of a level, the
- * tenth saying how many more the summary holds. */
-export function annotationsFor(report: RunReport, workspace: string): Annotation[] {
-  const all = [
-    ...report.checks.filter((check) => check.verdict === 'failed').map((check) => checkAnnotation(check, workspace)),
-    ...report.findings.map((finding) => findingAnnotation(finding, workspace))
-  ]
-  if (report.result === 'passed')
-    all.push({
-      level: 'notice',
-      title: report.mode === 'lint' ? 'Tunnel wiring checked' : 'Tunnel verified',
-      message: passMessage(report)
-    })
-  return LEVEL_ORDER.flatMap((level) => {
-    const ofLevel = all.filter((annotation) => annotation.level === level)
-    if (ofLevel.length <= ANNOTATIONS_PER_LEVEL) return ofLevel
-    const kept = ofLevel.slice(0, ANNOTATIONS_PER_LEVEL - 1)
-    const more = ofLevel.length - kept.length
-    return [
-      ...kept,
-      {
-        level,
-        title: `${more} more ${level}s`,
-        message: `${more} more ${level}s are listed in the job summary and the JSON report.`
-      }
-    ]
-  })
-}
-
-function passMessage(report: RunReport): string {
-  if (report.mode === 'lint')
-    return `The compose model wires the tunnel correctly (${report.findings.length} findings, none an error).`
-  const services = [...new Set(report.checks.filter((c) => c.check === 'namespace').map((c) => c.service))]
-  const reach = report.checks.filter((c) => c.check === 'reach').length
-  return `${services.join(', ')} share the vpn namespace and route ${report.managementSubnets.join(', ')} over the tunnel${reach ? `; ${reach} probes answered` : ''}.`
-}
 
 function cell(text: string | number | boolean): string {
   return String(text).replace(/\|/g, '\\|').replace(/\n/g, '<br>')
@@ -117,7 +34,7 @@ function headline(report: RunReport): string[] {
   ]
 }
 
-function verdictText(report: RunReport): string {
+export function verdictText(report: RunReport): string {
   if (report.mode === 'lint')
     return report.result === 'passed' ? 'Compose files wire the tunnel correctly' : 'Compose files break the tunnel'
   return report.result === 'passed' ? 'Management tunnel works' : 'Management tunnel check failed'
@@ -240,23 +157,4 @@ export function summaryMarkdown(report: RunReport, workspace: string): string {
   return Buffer.byteLength(lean) <= SUMMARY_LIMIT_BYTES
     ? lean
     : [...head, '_Tables left out for size; see the JSON report._'].join('\n')
-}
-
-/** The CLI's report: the same content, as plain text for a terminal. */
-export function textReport(report: RunReport, workspace: string): string {
-  const lines = [`${report.result.toUpperCase()}: ${verdictText(report)}`]
-  lines.push(
-    `project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`
-  )
-  for (const c of report.checks)
-    lines.push(
-      `  ${c.verdict === 'passed' ? 'ok  ' : 'FAIL'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`
-    )
-  for (const f of report.findings) {
-    const p = place(f.location, workspace)
-    lines.push(
-      `  ${f.level.toUpperCase().padEnd(7)} ${p.file ? `${p.file}:${p.startLine}:${p.startColumn} ` : ''}${f.rule}: ${f.message}${f.fix ? `\n       fix: ${f.fix}` : ''}`
-    )
-  }
-  return lines.join('\n')
 }

@@ -1,0 +1,25 @@
+// Loads a compose project from test files, the way the engine does.
+import { join } from 'node:path'
+import { loadComposeModel, type ComposeModel } from '../../src/compose/model.js'
+import { composeSources } from '../../src/compose/project.js'
+
+export interface LoadFixtureOptions {
+  envFiles?: string[]
+  profiles?: string[]
+  environment?: Record<string, string | undefined>
+}
+
+/** `files` are relative to `workingDirectory`; `.env` there is read as Compose does. */
+export function loadProject(
+  workingDirectory: string,
+  files: string[] = ['docker-compose.yml'],
+  options: LoadFixtureOptions = {}
+): ComposeModel {
+  const sources = composeSources(
+    workingDirectory,
+    files.map((file) => join(workingDirectory, file)),
+    options.envFiles ?? [],
+    options.profiles ?? []
+  )
+  return loadComposeModel(sources, options.environment ?? {})
+}

@@ -1,0 +1,154 @@
+// The live phases of a run: boot the stack (full mode), wait for the vpn to
+// be healthy, check the tunnel, and collect the diagnostics of a failure.
+import { waitForHealthy, type HealthOutcome } from '../checks/health.js'
+import { checkTunnelServices, checkVpnTunnel, type VpnTunnel } from '../checks/tunnel.js'
+import type { ComposeModel } from '../compose/model.js'
+import type { ComposeProject } from '../compose/project.js'
+import { LIMITS, type Docker } from '../docker/client.js'
+import type { ProjectEvents } from '../docker/events.js'
+import type { Container } from '../docker/inspect.js'
+import type { CheckResult } from '../findings.js'
+import type { Diagnostics } from '../report/schema.js'
+import type { Settings } from '../settings.js'
+import { composeMessage, describeVpnState, healthEvidence, healthFix, routeTables } from './diagnosis.js'
+import type { RunRecord } from './record.js'
+
+/** Lines of the vpn container's log kept for the diagnostics. */
+const LOG_TAIL_LINES = 60
+
+export class LivePhases {
+  private composeOutput = ''
+  /** The vpn side of the tunnel check, started the moment the vpn is healthy. */
+  private vpnTunnel?: Promise<VpnTunnel>
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly model: ComposeModel,
+    private readonly project: ComposeProject,
+    private readonly record: RunRecord,
+    private readonly docker: Docker,
+    private readonly events: ProjectEvents,
+    private readonly deadline: number
+  ) {}
+
+  /** Full mode: `up` and the health wait run together; whichever fails first ends both. */
+  async bootAndWait(): Promise<HealthOutcome> {
+    const upStarted = Date.now()
+    this.record.mark('compose up started')
+    const stopUp = new AbortController()
+    const stopWait = new AbortController()
+    const upArgs = ['up', '--detach', ...this.settings.upFlags]
+    const up = this.docker
+      .composeRun(this.project, upArgs, this.deadline - Date.now(), stopUp.signal)
+      .then((result) => {
+        this.composeOutput = (result.stdout + result.stderr).trim()
+        this.record.mark(result.exitCode === 0 ? 'compose up done' : 'compose up failed')
+        if (result.exitCode !== 0) stopWait.abort()
+        return result
+      })
+    const health = await this.waitHealthy(upStarted, stopWait.signal)
+    if (health.state === 'failed' && health.reason !== 'aborted') stopUp.abort()
+    // While Compose still starts the workers, the vpn's routes can be read.
+    if (health.state === 'healthy') {
+      this.vpnTunnel = checkVpnTunnel(this.docker, health.container, this.settings)
+      // Not awaited when `up` fails after all; a rejection then must not crash the run.
+      this.vpnTunnel.catch(() => undefined)
+    }
+    const upResult = await up
+    if (upResult.exitCode === 0 || stopUp.signal.aborted) return health
+    await this.upFailed()
+    return { state: 'failed', reason: 'aborted', message: 'compose up failed', atMs: Date.now() }
+  }
+
+  private async upFailed(): Promise<void> {
+    const containers = await this.docker.projectContainers(this.project.projectName)
+    const vpn = containers.find((c) => c.service === this.settings.vpnService)
+    const state = vpn ? `\n${describeVpnState(vpn)}` : ''
+    const fix = "Read Compose's message and the vpn container's log in the diagnostics; fix the stack."
+    this.record.fail('compose-up', `docker compose up failed: ${composeMessage(this.composeOutput)}${state}`, fix)
+    this.record.diagnostics = await this.collectDiagnostics(containers)
+  }
+
+  async waitHealthy(since: number, signal?: AbortSignal): Promise<HealthOutcome> {
+    const { vpnService } = this.settings
+    const deadlineMs = since + this.settings.healthTimeoutSec * 1000
+    const options = { project: this.project.projectName, service: vpnService, deadlineMs, signal }
+    const outcome = await waitForHealthy(this.docker, this.events, options)
+    const timing = { startedAt: since, durationMs: outcome.atMs - since }
+    if (outcome.state === 'healthy') {
+      this.record.healthyAfterSec = Math.round((outcome.atMs - since) / 100) / 10
+      this.record.mark('vpn healthy', vpnService, outcome.atMs)
+      this.record.record({
+        check: 'health',
+        service: vpnService,
+        container: outcome.container.name,
+        verdict: 'passed',
+        summary: `healthy after ${this.record.healthyAfterSec} s`,
+        evidence: healthEvidence(outcome.container),
+        ...timing
+      })
+    } else if (outcome.reason !== 'aborted') {
+      this.record.mark(`vpn ${outcome.reason}`, vpnService, outcome.atMs)
+      this.record.record({
+        check: 'health',
+        service: vpnService,
+        container: outcome.container?.name,
+        verdict: 'failed',
+        summary: outcome.message,
+        fix: healthFix(outcome),
+        evidence: outcome.container ? healthEvidence(outcome.container) : {},
+        location: this.model.services.get(vpnService)?.healthcheck?.at,
+        ...timing
+      })
+    }
+    return outcome
+  }
+
+  async verifyTunnel(vpn: Container): Promise<void> {
+    const [containers, vpnTunnel] = await Promise.all([
+      this.docker.projectContainers(this.project.projectName),
+      this.vpnTunnel ?? checkVpnTunnel(this.docker, vpn, this.settings)
+    ])
+    const workers = new Map(
+      this.settings.tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)])
+    )
+    const [report, diagnostics] = await Promise.all([
+      checkTunnelServices(this.docker, vpnTunnel, workers, this.settings),
+      this.collectDiagnostics(containers)
+    ])
+    this.record.subnets = report.subnets
+    for (const check of report.checks) this.record.record(this.locate(check))
+    this.record.mark('tunnel checks done')
+    this.record.diagnostics = { ...diagnostics, routeTables: routeTables(report.namespaces) }
+  }
+
+  /** Points a failed live check at the compose lines that explain it. */
+  private locate(check: CheckResult): CheckResult {
+    if (check.verdict !== 'failed') return check
+    const service = this.model.services.get(check.service)
+    const vpnDependency = service?.dependsOn.find((d) => d.service === this.settings.vpnService)
+    const location =
+      check.check === 'tunnel'
+        ? (service?.healthcheck?.test?.at ?? service?.at)
+        : check.check === 'namespace'
+          ? (vpnDependency?.at ?? service?.networkMode?.at ?? service?.at)
+          : undefined
+    return { ...check, location }
+  }
+
+  async collectDiagnostics(known?: Container[]): Promise<Diagnostics> {
+    const containers = known ?? (await this.docker.projectContainers(this.project.projectName))
+    const vpn = containers.find((c) => c.service === this.settings.vpnService)
+    const [logTail, ps] = await Promise.all([
+      vpn ? this.docker.logsTail(vpn.id, LOG_TAIL_LINES) : Promise.resolve(''),
+      this.docker.composeRun(this.project, ['ps', '--all'], LIMITS.query)
+    ])
+    return {
+      vpnProbes: vpn?.healthLog ?? [],
+      vpnLogTail: logTail,
+      routeTables: [],
+      composePs: ps.stdout.trim(),
+      composeOutput: this.composeOutput
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// What a run has found so far: findings, check results, the timeline and the
+// diagnostics, and the verdict they add up to.
+import type { CheckName, CheckResult, Finding } from '../findings.js'
+import { REPORT_SCHEMA_VERSION, type Diagnostics, type RunReport, type TimelineEntry } from '../report/schema.js'
+import type { Settings } from '../settings.js'
+
+/** How the engine speaks to the front it runs under. */
+export interface Log {
+  info(message: string): void
+  debug(message: string): void
+  group<T>(name: string, run: () => Promise<T>): Promise<T>
+}
+
+type RecordSettings = Pick<Settings, 'mode' | 'vpnService' | 'tunnelServices' | 'managementSubnets'>
+
+export class RunRecord {
+  readonly startedAt = Date.now()
+  readonly timeline: TimelineEntry[] = []
+  findings: Finding[] = []
+  readonly checks: CheckResult[] = []
+  healthyAfterSec?: number
+  subnets: string[]
+  diagnostics?: Diagnostics
+
+  constructor(
+    private readonly settings: RecordSettings,
+    readonly projectName: string,
+    private readonly log: Log
+  ) {
+    this.subnets = settings.managementSubnets.map((subnet) => subnet.cidr)
+  }
+
+  mark(label: string, service?: string, atMs = Date.now()): void {
+    this.timeline.push({ atMs: atMs - this.startedAt, label, service })
+  }
+
+  hasErrors(): boolean {
+    return this.findings.some((finding) => finding.level === 'error')
+  }
+
+  record(check: CheckResult): void {
+    this.checks.push(check)
+    const mark = check.verdict === 'passed' ? '✓' : '✗'
+    this.log.info(`${mark} ${check.check} ${check.container ?? check.service}: ${check.summary}`)
+  }
+
+  /** A failure of the run itself (not of one container), told as a vpn check. */
+  fail(check: CheckName, summary: string, fix: string): void {
+    const service = this.settings.vpnService
+    this.record({ check, service, verdict: 'failed', summary, fix, evidence: {}, startedAt: Date.now(), durationMs: 0 })
+  }
+
+  report(): RunReport {
+    const failed = this.hasErrors() || this.checks.some((c) => c.verdict === 'failed') || !this.proven()
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      result: failed ? 'failed' : 'passed',
+      mode: this.settings.mode,
+      project: this.projectName,
+      startedAt: new Date(this.startedAt).toISOString(),
+      durationMs: Date.now() - this.startedAt,
+      healthyAfterSec: this.healthyAfterSec,
+      managementSubnets: this.subnets,
+      findings: this.findings,
+      checks: this.checks,
+      timeline: [...this.timeline].sort((a, b) => a.atMs - b.atMs),
+      diagnostics: this.diagnostics
+    }
+  }
+
+  /** Live modes pass only on proof: every tunnel service passed its namespace and route checks. */
+  private proven(): boolean {
+    if (this.settings.mode === 'lint') return true
+    const passed = (service: string, check: CheckName): boolean =>
+      this.checks.some((c) => c.service === service && c.check === check && c.verdict === 'passed')
+    return this.settings.tunnelServices.every((service) => passed(service, 'namespace') && passed(service, 'route'))
+  }
+}
