@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,7 +12,6 @@ import { preflight } from '../../../src/preflight/rules.js'
 import type { PreflightOptions } from '../../../src/preflight/wording.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/compose/', import.meta.url))
-const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const OPTIONS: PreflightOptions = {
   vpnService: 'openvpn',
   tunnelServices: ['celery', 'celery_monitoring'],
@@ -297,72 +296,65 @@ describe('compareWithCompose', () => {
   })
 })
 
-// The real docker-openwisp files are reference data outside the project: read
-// them in place, with a temporary .env beside a temporary copy.
-const UPSTREAM = join(REPO, '../shared/upstream/docker-openwisp')
-const upstreamPresent = existsSync(UPSTREAM)
-const describeUpstream = upstreamPresent ? describe : describe.skip
+// The real docker-openwisp files (BSD-3, carried as test data): each is
+// read from a temporary copy with the env text beside it as .env.
+const UPSTREAM = join(FIXTURES, '../upstream/docker-openwisp')
 
-describeUpstream(
-  upstreamPresent
-    ? 'the real docker-openwisp files'
-    : `the real docker-openwisp files (skipped: ${UPSTREAM} not found)`,
-  () => {
-    const dirs: string[] = []
-    afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+describe('the real docker-openwisp files', () => {
+  const dirs: string[] = []
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
-    /** A temporary project: the compose file as docker-compose.yml and the env text as .env. */
-    function upstream(
-      version: string,
-      env: string = readFileSync(join(UPSTREAM, `env.${version}`), 'utf8')
-    ): ComposeModel {
-      const dir = mkdtempSync(join(tmpdir(), `openwisp-${version}-`))
-      dirs.push(dir)
-      copyFileSync(join(UPSTREAM, `docker-compose.${version}.yml`), join(dir, 'docker-compose.yml'))
-      writeFileSync(join(dir, '.env'), env)
-      return loadProject(dir)
-    }
-
-    const errors = (project: ComposeModel): string[] => summary(check(project).filter((f) => f.level === 'error'))
-
-    it('current (cff53f4) with its .env has no error', () => {
-      const project = upstream('current')
-      expect(project.services.get('celery')?.networkMode?.variables?.[0]).toMatchObject({
-        name: 'CELERY_SERVICE_NETWORK_MODE',
-        source: 'env-file',
-        at: { line: 64 }
-      })
-      expect(errors(project)).toEqual([])
-    })
-
-    it('before the tunnel (346f688): errors for celery and celery_monitoring', () => {
-      expect(errors(upstream('before-tunnel'))).toEqual([
-        'error healthcheck-missing openvpn docker-compose.yml:159',
-        'error network-mode celery docker-compose.yml:59',
-        'error depends-on celery docker-compose.yml:59',
-        'error network-mode celery_monitoring docker-compose.yml:75',
-        'error depends-on celery_monitoring docker-compose.yml:75'
-      ])
-    })
-
-    it('current with CELERY_SERVICE_NETWORK_MODE= in .env: an error naming the variable at its line', () => {
-      const env = readFileSync(join(UPSTREAM, 'env.current'), 'utf8').replace(
-        /^CELERY_SERVICE_NETWORK_MODE=.*$/m,
-        'CELERY_SERVICE_NETWORK_MODE='
-      )
-      const findings = check(upstream('current', env)).filter((f) => f.level === 'error')
-      expect(summary(findings)).toEqual([
-        'error network-mode celery .env:64',
-        'error network-mode celery_monitoring .env:64'
-      ])
-      expect(findings[0]?.message).toContain(
-        "celery's network_mode (docker-compose.yml:89) comes from CELERY_SERVICE_NETWORK_MODE, which .env:64 sets to an empty string"
-      )
-      expect(findings[1]?.message).toContain('(docker-compose.yml:103)')
-    })
-
-    it('the fix (c1da8ef) has no error either', () => {
-      expect(errors(upstream('tunnel-fix'))).toEqual([])
-    })
+  /** A temporary project: the compose file as docker-compose.yml and the env text as .env. */
+  function upstream(
+    version: string,
+    env: string = readFileSync(join(UPSTREAM, `env.${version}`), 'utf8')
+  ): ComposeModel {
+    const dir = mkdtempSync(join(tmpdir(), `openwisp-${version}-`))
+    dirs.push(dir)
+    copyFileSync(join(UPSTREAM, `docker-compose.${version}.yml`), join(dir, 'docker-compose.yml'))
+    writeFileSync(join(dir, '.env'), env)
+    return loadProject(dir)
   }
-)
+
+  const errors = (project: ComposeModel): string[] => summary(check(project).filter((f) => f.level === 'error'))
+
+  it('current (cff53f4) with its .env has no error', () => {
+    const project = upstream('current')
+    expect(project.services.get('celery')?.networkMode?.variables?.[0]).toMatchObject({
+      name: 'CELERY_SERVICE_NETWORK_MODE',
+      source: 'env-file',
+      at: { line: 64 }
+    })
+    expect(errors(project)).toEqual([])
+  })
+
+  it('before the tunnel (346f688): errors for celery and celery_monitoring', () => {
+    expect(errors(upstream('before-tunnel'))).toEqual([
+      'error healthcheck-missing openvpn docker-compose.yml:159',
+      'error network-mode celery docker-compose.yml:59',
+      'error depends-on celery docker-compose.yml:59',
+      'error network-mode celery_monitoring docker-compose.yml:75',
+      'error depends-on celery_monitoring docker-compose.yml:75'
+    ])
+  })
+
+  it('current with CELERY_SERVICE_NETWORK_MODE= in .env: an error naming the variable at its line', () => {
+    const env = readFileSync(join(UPSTREAM, 'env.current'), 'utf8').replace(
+      /^CELERY_SERVICE_NETWORK_MODE=.*$/m,
+      'CELERY_SERVICE_NETWORK_MODE='
+    )
+    const findings = check(upstream('current', env)).filter((f) => f.level === 'error')
+    expect(summary(findings)).toEqual([
+      'error network-mode celery .env:64',
+      'error network-mode celery_monitoring .env:64'
+    ])
+    expect(findings[0]?.message).toContain(
+      "celery's network_mode (docker-compose.yml:89) comes from CELERY_SERVICE_NETWORK_MODE, which .env:64 sets to an empty string"
+    )
+    expect(findings[1]?.message).toContain('(docker-compose.yml:103)')
+  })
+
+  it('the fix (c1da8ef) has no error either', () => {
+    expect(errors(upstream('tunnel-fix'))).toEqual([])
+  })
+})

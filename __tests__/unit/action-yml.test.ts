@@ -1,0 +1,28 @@
+// action.yml is what the runner reads; INPUTS is what settings accepts. They
+// must name the same inputs with the same defaults.
+import { describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { INPUTS } from '../../src/settings.js'
+
+interface ActionYml {
+  inputs: Record<string, { description: string; default?: string; required?: boolean }>
+}
+
+const action = parse(readFileSync(join(import.meta.dirname, '..', '..', 'action.yml'), 'utf8')) as ActionYml
+
+describe('action.yml', () => {
+  it('declares exactly the inputs settings reads', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(INPUTS).sort())
+  })
+
+  it.each(Object.entries(INPUTS))('gives %s the default settings uses (%j)', (name, value) => {
+    expect(String(action.inputs[name]?.default ?? '')).toBe(value)
+  })
+
+  it('describes every input', () => {
+    for (const [name, input] of Object.entries(action.inputs))
+      expect([name, input.description.trim()]).not.toEqual([name, ''])
+  })
+})
