@@ -28,12 +28,15 @@ Lists take commas; an option may be repeated. Also:
   -h, --help    this text
 Exit codes: 0 passed, 1 failed, 2 bad input or no usable Docker.`
 
-function consoleLog(verbose: boolean): Log {
+/** Progress goes to standard output, or to standard error when the JSON
+ * report takes standard output. */
+function consoleLog(verbose: boolean, toStderr: boolean): Log {
+  const print = toStderr ? console.error : console.log
   return {
-    info: (message) => console.log(message),
-    debug: (message) => (verbose ? console.log(message) : undefined),
+    info: (message) => print(message),
+    debug: (message) => (verbose ? print(message) : undefined),
     group: async (name, run) => {
-      console.log(`── ${name}`)
+      print(`── ${name}`)
       return run()
     }
   }
@@ -63,7 +66,7 @@ async function cli(argv: string[]): Promise<number> {
   const settings = readSettings(option, process.env, process.cwd())
   // Checked before anything starts: a report that cannot be written is bad input.
   const jsonPath = values.json === undefined ? undefined : readReportPath(values.json, settings.workspace)
-  const log = consoleLog(Boolean(values.verbose))
+  const log = consoleLog(Boolean(values.verbose), jsonPath === '-')
   const runner = new ProcessRunner((line) => log.debug(line))
   // The CLI has no post step: it tears down itself, also on Ctrl-C, SIGTERM
   // and when the run overruns its deadline, and only once.

@@ -1,0 +1,102 @@
+// The action's main step with @actions/core and the process runner replaced:
+// what it reads, saves for the post step, outputs and annotates.
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { CommandRunner } from '../../../src/docker/command.js'
+import { emptyRecord, mockCore, type Recorded } from '../../helpers/core-mock.js'
+import {
+  engine,
+  PROJECT,
+  tunnelNamespace,
+  verifyInputs,
+  vpn,
+  worker,
+  type ScriptedEngine
+} from '../../helpers/scripted-engine.js'
+
+const ROOT = join(import.meta.dirname, '..', '..', '..')
+let recorded: Recorded
+let runner: CommandRunner
+
+jest.unstable_mockModule('../../../src/docker/command.js', () => ({
+  ProcessRunner: class {
+    run: CommandRunner['run'] = (argv, options) => runner.run(argv, options)
+    stopAll = async () => {}
+  }
+}))
+
+function healthyDemo(): ScriptedEngine {
+  return engine({
+    vpn,
+    workers: [worker('celery'), worker('celery_monitoring')],
+    namespaces: { 'openvpn-id': tunnelNamespace, 'celery-id': tunnelNamespace, 'celery_monitoring-id': tunnelNamespace }
+  })
+}
+
+async function runMain(inputs: Record<string, string>): Promise<Recorded> {
+  recorded = emptyRecord(inputs)
+  mockCore(recorded)
+  const { main } = await import('../../../src/fronts/action.js')
+  const temp = mkdtempSync(join(tmpdir(), 'otc-action-'))
+  await main({ GITHUB_WORKSPACE: ROOT, RUNNER_TEMP: temp, GITHUB_STEP_SUMMARY: join(temp, 'summary.md') })
+  return recorded
+}
+
+beforeEach(() => {
+  jest.resetModules()
+  process.exitCode = undefined
+})
+afterEach(() => {
+  process.exitCode = undefined
+})
+
+describe('main', () => {
+  it('verify: outputs the verdict and subnets, writes the report, saves nothing to tear down', async () => {
+    runner = healthyDemo()
+    const r = await runMain(verifyInputs)
+    expect(r.outputs.get('result')).toBe('passed')
+    expect(r.outputs.get('management-subnet')).toBe('10.8.0.0/24')
+    expect(JSON.parse(readFileSync(r.outputs.get('report')!, 'utf8'))).toMatchObject({
+      result: 'passed',
+      project: PROJECT
+    })
+    expect(r.annotations).toEqual([
+      expect.objectContaining({ level: 'notice', properties: { title: 'Tunnel verified' } })
+    ])
+    expect(r.state.get('isPost')).toBe('true')
+    expect(r.state.has('composeProject')).toBe(false)
+    expect(r.summary.join('')).toContain('## ✅ Management tunnel works')
+    expect(process.exitCode).toBeUndefined()
+  })
+
+  it('full: saves the project for the post step before it runs up, then passes', async () => {
+    const scripted = healthyDemo()
+    runner = scripted
+    const r = await runMain({ ...verifyInputs, mode: 'full' })
+    const saved = JSON.parse(r.state.get('composeProject')!) as { projectName: string; files: string[] }
+    expect(saved.projectName).toBe(PROJECT)
+    expect(saved.files).toEqual([join(ROOT, 'fixtures/stacks/demo/docker-compose.yml')])
+    expect(JSON.parse(r.state.get('composeCommand')!)).toEqual(['docker', 'compose'])
+    expect(scripted.calls.some((call) => /^docker compose .* up --detach$/.test(call))).toBe(true)
+    expect(r.state.get('result')).toBe('passed')
+    expect(r.outputs.get('result')).toBe('passed')
+  })
+
+  it('bad input: one error annotation, result failed, nothing saved to tear down, no stack trace', async () => {
+    runner = healthyDemo()
+    const r = await runMain({ ...verifyInputs, mode: 'fast' })
+    expect(r.annotations).toEqual([
+      {
+        level: 'error',
+        message: "Input 'mode': 'fast' is not one of full, verify, lint. Use one of those values.",
+        properties: { title: 'Bad input' }
+      }
+    ])
+    expect(r.outputs.get('result')).toBe('failed')
+    expect(r.state.has('composeProject')).toBe(false)
+    expect(r.log.join('\n')).not.toMatch(/\n\s+at .+:\d+:\d+/)
+    expect(process.exitCode).toBe(1)
+  })
+})

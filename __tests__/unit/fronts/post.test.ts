@@ -1,0 +1,79 @@
+// The post step with @actions/core and the process runner replaced: it tears
+// down exactly the project main saved, as the teardown policy says.
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import type { CommandRunner } from '../../../src/docker/command.js'
+import { emptyRecord, mockCore, type Recorded } from '../../helpers/core-mock.js'
+import { ScriptedEngine } from '../../helpers/scripted-engine.js'
+
+let runner: ScriptedEngine
+
+jest.unstable_mockModule('../../../src/docker/command.js', () => ({
+  ProcessRunner: class {
+    run: CommandRunner['run'] = (argv, options) => runner.run(argv, options)
+    stopAll = async () => {}
+  }
+}))
+
+const project = {
+  workingDirectory: '/work/stack',
+  files: ['/work/stack/docker-compose.yml'],
+  envFiles: [],
+  profiles: [],
+  projectName: 'otc-42-1-check'
+}
+
+async function runPost(state: Record<string, string>): Promise<Recorded> {
+  const recorded = emptyRecord()
+  for (const [name, value] of Object.entries(state)) recorded.state.set(name, value)
+  mockCore(recorded)
+  const { post } = await import('../../../src/fronts/post.js')
+  await post()
+  return recorded
+}
+
+const started = {
+  isPost: 'true',
+  composeProject: JSON.stringify(project),
+  composeCommand: JSON.stringify(['docker', 'compose'])
+}
+
+beforeEach(() => {
+  jest.resetModules()
+  // Two containers and a network before `down`; nothing after it.
+  runner = new ScriptedEngine([
+    [/^docker ps --all --quiet/, [{ stdout: 'c1\nc2\n' }, { stdout: '' }]],
+    [/^docker network ls/, [{ stdout: 'n1\n' }, { stdout: '' }]]
+  ])
+})
+
+describe('post', () => {
+  it('says so when main started nothing', async () => {
+    const r = await runPost({ isPost: 'true' })
+    expect(r.log).toEqual(['Nothing was started: nothing to tear down.'])
+    expect(runner.calls).toEqual([])
+  })
+
+  it('keeps a failed project under teardown: on-success, and says how to remove it', async () => {
+    const r = await runPost({ ...started, teardown: 'on-success', result: 'failed' })
+    expect(r.log).toEqual([
+      'Keeping project otc-42-1-check (teardown: on-success, result: failed). Remove it with: docker compose -p otc-42-1-check down -v --remove-orphans'
+    ])
+    expect(runner.calls).toEqual([])
+  })
+
+  it('tears down the saved project with its own files and says what it removed', async () => {
+    const r = await runPost({ ...started, teardown: 'always', result: 'passed' })
+    const down = runner.calls.find((call) => call.includes(' down '))
+    expect(down).toBe(
+      'docker compose --project-directory /work/stack --project-name otc-42-1-check --file /work/stack/docker-compose.yml down --volumes --remove-orphans --timeout 10'
+    )
+    expect(r.log).toContain('Removed 2 containers, 1 network of project otc-42-1-check; nothing of it is left.')
+    expect(r.annotations).toEqual([])
+  })
+
+  it('tears down when main ended before its verdict (no result saved means failed, policy always)', async () => {
+    const r = await runPost(started)
+    expect(runner.calls.some((call) => call.includes(' down '))).toBe(true)
+    expect(r.log.some((line) => line.startsWith('Removed 2 containers'))).toBe(true)
+  })
+})
