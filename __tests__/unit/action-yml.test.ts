@@ -7,6 +7,7 @@ import { parse } from 'yaml'
 import { INPUTS } from '../../src/settings.js'
 
 interface ActionYml {
+  description: string
   inputs: Record<string, { description: string; default?: string; required?: boolean }>
 }
 
@@ -19,6 +20,10 @@ describe('action.yml', () => {
 
   it.each(Object.entries(INPUTS))('gives %s the default settings uses (%j)', (name, value) => {
     expect(String(action.inputs[name]?.default ?? '')).toBe(value)
+  })
+
+  it('has a description the Marketplace accepts (under 125 characters)', () => {
+    expect(action.description.length).toBeLessThan(125)
   })
 
   it('describes every input', () => {
