@@ -32,7 +32,12 @@ export function parseFileCommands(text) {
 }
 
 function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
+  // The Docker CLI's own settings (DOCKER_HOST, DOCKER_CONTEXT, ...) pass
+  // through, as a job's environment does on the runner: they select the engine,
+  // e.g. Engine 26 from scripts/use-engine.sh.
+  const docker = Object.entries(process.env).filter(([name]) => name.startsWith('DOCKER_'))
   const env = {
+    ...Object.fromEntries(docker),
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     GITHUB_WORKSPACE: workspace,
