@@ -29,8 +29,8 @@ export interface Finding {
 
 export type Verdict = 'passed' | 'failed'
 
-/** The live checks, and `compose-up` for a stack that did not start. */
-export type CheckName = 'health' | 'tunnel' | 'namespace' | 'route' | 'reach' | 'compose-up'
+/** The live checks, `stability` for whether the containers checked are still those at the verdict, and `compose-up` for a stack that did not start. */
+export type CheckName = 'health' | 'tunnel' | 'namespace' | 'route' | 'reach' | 'stability' | 'compose-up'
 
 /** A result of one live check (health, namespace, route, reachability, ...). */
 export interface CheckResult {

@@ -84,8 +84,9 @@ function event(action: string, service: string): string {
 export interface EngineState {
   vpn: RawOptions
   workers: RawOptions[]
-  /** /proc/self/ns/net and /proc/net/* by container id. */
-  namespaces: Record<string, { id: string; route: string; dev: string }>
+  /** /proc/self/ns/net and /proc/net/* by container id; `devLater` is
+   * /proc/net/dev when read again after the probes. */
+  namespaces: Record<string, { id: string; route: string; dev: string; devLater?: string }>
 }
 
 export function engine(state: EngineState): ScriptedEngine {
@@ -127,7 +128,7 @@ export function engine(state: EngineState): ScriptedEngine {
     ...Object.entries(state.namespaces).flatMap(([id, ns]): [RegExp, Answer][] => [
       [new RegExp(`^docker exec ${id} readlink /proc/self/ns/net$`), { stdout: `${ns.id}\n` }],
       [new RegExp(`^docker exec ${id} cat /proc/net/route`), { stdout: `${ns.route}${ns.dev}\n` }],
-      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), { stdout: ns.dev }]
+      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), { stdout: ns.devLater ?? ns.dev }]
     ]),
     // The workers have no probe tool (like the fixture worker image); the vpn container has ping.
     [/^docker exec openvpn-id ping /, { stdout: '64 bytes from 10.8.0.10: icmp_seq=1 ttl=64 time=0.368 ms\n' }],
@@ -152,7 +153,9 @@ export const worker = (service: string): RawOptions => ({
   startedAt: '2026-11-28T12:00:08Z',
   restartPolicy: 'always'
 })
-export const tunnelNamespace = { id: 'net:[4026532335]', route: ROUTE_SUBNET, dev: DEV }
+// The probe's echo request went out through tun0: its transmit counter moved.
+const DEV_SENT = DEV.replace(/1344 {6}17/, '1428      18')
+export const tunnelNamespace = { id: 'net:[4026532335]', route: ROUTE_SUBNET, dev: DEV, devLater: DEV_SENT }
 export const verifyInputs = {
   mode: 'verify',
   'working-directory': 'fixtures/stacks/demo',

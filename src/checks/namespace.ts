@@ -1,6 +1,7 @@
 // Reads a container's network namespace from the inside, with tools every
 // image has (readlink, cat) and as any user: /proc/self/ns/net names the
-// namespace, /proc/net/* hold its routes and interface counters.
+// namespace, /proc/net/* hold its routes, its own addresses and its
+// interface counters.
 import type { Docker } from '../docker/client.js'
 import { joinedContainerId, type Container } from '../docker/inspect.js'
 import type { Outcome } from './outcome.js'
@@ -8,6 +9,7 @@ import {
   parseInterfaceCounters,
   parseIpv4Routes,
   parseIpv6Routes,
+  parseLocalAddresses,
   type InterfaceCounters,
   type RouteState
 } from './routes.js'
@@ -18,26 +20,38 @@ export interface NamespaceSnapshot extends RouteState {
   id?: string
   /** The raw tables, for the diagnostics. */
   routeTable: string
+  /** The addresses the namespace itself owns (IPv4 and IPv6, e.g. its tun0 address). */
+  localAddresses: string[]
 }
 
-const ROUTE_FILES = ['/proc/net/route', '/proc/net/ipv6_route', '/proc/net/dev']
+const PROC_FILES = [
+  '/proc/net/route',
+  '/proc/net/ipv6_route',
+  '/proc/net/if_inet6',
+  '/proc/net/fib_trie',
+  '/proc/net/dev'
+]
 
 export interface ProcTables {
   ipv4: string
   ipv6: string
+  inet6: string
+  fib: string
   dev: string
 }
 
-/** Splits the output of one `cat` of the three tables: each has its own
- * header shape, so one exec reads them all. */
+/** Splits the output of one `cat` of the tables, so one exec reads them all:
+ * route, fib_trie and dev start with headers of their own; ipv6_route and
+ * if_inet6 have none, and their lines differ in number of fields (10 and 6). */
 export function splitProcTables(text: string): ProcTables {
-  const tables: ProcTables = { ipv4: '', ipv6: '', dev: '' }
+  const tables: ProcTables = { ipv4: '', ipv6: '', inet6: '', fib: '', dev: '' }
   let current: keyof ProcTables = 'ipv4'
   for (const line of text.split('\n')) {
     if (line.startsWith('Iface')) current = 'ipv4'
-    else if (/^[0-9a-f]{32} /.test(line)) current = 'ipv6'
+    else if (/^(Main|Local|Id \d+):$/.test(line)) current = 'fib'
     else if (line.startsWith('Inter-')) current = 'dev'
-    tables[current] += `${line}\n`
+    const ipv6 = /^[0-9a-f]{32} /.test(line) ? (line.trim().split(/\s+/).length >= 10 ? 'ipv6' : 'inet6') : undefined
+    tables[ipv6 ?? current] += `${line}\n`
   }
   return tables
 }
@@ -45,8 +59,8 @@ export function splitProcTables(text: string): ProcTables {
 export async function readNamespace(docker: Docker, container: Container): Promise<NamespaceSnapshot> {
   const [link, cat] = await Promise.all([
     docker.exec(container.id, ['readlink', '/proc/self/ns/net']),
-    // ipv6_route is missing where IPv6 is disabled: cat then still prints the others.
-    docker.exec(container.id, ['cat', ...ROUTE_FILES])
+    // The IPv6 files are missing where IPv6 is disabled: cat then still prints the others.
+    docker.exec(container.id, ['cat', ...PROC_FILES])
   ])
   const tables = splitProcTables(cat.stdout)
   const routes = [...parseIpv4Routes(tables.ipv4), ...parseIpv6Routes(tables.ipv6)]
@@ -57,6 +71,7 @@ export async function readNamespace(docker: Docker, container: Container): Promi
     routes,
     counters: parseInterfaceCounters(tables.dev),
     routeTable: tables.ipv4.trim() + (tables.ipv6.trim() ? `\n${tables.ipv6.trim()}` : ''),
+    localAddresses: parseLocalAddresses(tables.fib, tables.inet6),
     error: unreadable
       ? `\`docker exec ${container.name} ${unreadable.argv.slice(3).join(' ')}\` failed (exit ${unreadable.exitCode}): ${unreadable.stderr.trim() || unreadable.stdout.trim()}`
       : undefined

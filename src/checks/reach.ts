@@ -3,12 +3,12 @@
 // python3; images with none of them are probed from the vpn container when
 // the namespace check proved that both share one namespace.
 import type { CommandResult } from '../docker/command.js'
-import type { Docker } from '../docker/client.js'
+import { firstLine, type Docker } from '../docker/client.js'
 import type { Container } from '../docker/inspect.js'
 import type { Verdict } from '../findings.js'
 import { readCounters, type NamespaceSnapshot } from './namespace.js'
 import { delay, RETRY_MS, type Outcome } from './outcome.js'
-import { formatRoute, isTunnelInterface, routeFor } from './routes.js'
+import { formatRoute, isTunnelInterface, ownsAddress, routeFor } from './routes.js'
 
 /** Seconds a device has to answer one probe. */
 export const PROBE_WAIT_SEC = 2
@@ -53,6 +53,16 @@ export interface ProbeAnswer {
   answered: boolean
   roundTripMs?: number
   output: string
+  /** Docker's word that the container cannot run the probe (it stopped, is
+   * restarting, or was removed): asking again is pointless. */
+  gone?: string
+}
+
+/** What `docker exec` says when the container is not there to run anything. */
+const CONTAINER_GONE = /No such container|is not running|is restarting|is paused/i
+
+function containerGone(result: CommandResult): string | undefined {
+  return result.exitCode !== 0 && CONTAINER_GONE.test(result.stderr) ? firstLine(result.stderr) : undefined
 }
 
 /** docker exec says so when the program is not in the image (on stdout, as
@@ -88,6 +98,8 @@ export class Prober {
     const results = await Promise.all(
       tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000))
     )
+    const gone = containerGone(results[0])
+    if (gone) return { from: container.name, tool: '', answered: false, output: '', gone }
     const found = results.findIndex((result) => !toolMissing(result))
     this.toolOf.set(container.id, found < 0 ? null : tools[found])
     if (found < 0) return undefined
@@ -111,29 +123,46 @@ export interface ReachProbe {
 }
 
 /** Probes a target from a namespace, asking again within the grace period: a
- * device (re)connects to the VPN a moment after the server is up. */
+ * device (re)connects to the VPN a moment after the server is up. Asking
+ * stops early when a container of the checks ends (`stop`) or the one asked
+ * is gone. */
 export async function probeNamespace(
   docker: Docker,
   prober: Prober,
   snapshot: NamespaceSnapshot,
   candidates: Container[],
   target: string,
-  deadline: number
+  deadline: number,
+  stop?: AbortSignal
 ): Promise<ReachProbe> {
   const route = routeFor(snapshot.routes, target)
   const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
   const before = route ? snapshot.counters.get(route.iface) : undefined
   let answer = await prober.probe(candidates, target)
-  while (answer && !answer.answered && viaTunnel && Date.now() < deadline) {
+  while (answer && !answer.answered && !answer.gone && viaTunnel && Date.now() < deadline && !stop?.aborted) {
     await delay(RETRY_MS)
     answer = await prober.probe(candidates, target)
   }
-  if (!answer || !route || !before) return { answer }
+  if (!answer || answer.gone || !route || !before) return { answer }
   const after = (await readCounters(docker, candidates[0])).get(route.iface)
   return { answer, tunnelPacketsSent: after ? after.txPackets - before.txPackets : undefined }
 }
 
-/** Pure: did the target answer, and through the tunnel? */
+/** Pure: refuses a target that the vpn's namespace itself owns (the
+ * server's tun0 address, loopback): it answers without crossing the tunnel. */
+export function refuseOwnAddress(vpn: NamespaceSnapshot, target: string): Outcome | undefined {
+  if (!ownsAddress(vpn.localAddresses, target)) return undefined
+  return {
+    verdict: 'failed',
+    summary: `${target} is the vpn server's own address (an address of ${vpn.container.name}'s network namespace): a probe of it is answered there and never crosses the tunnel.`,
+    evidence: { target, vpn_addresses: vpn.localAddresses.join(', ') },
+    fix: 'List device management IPs in probe-targets (the addresses devices get on the VPN), not an address of the server.'
+  }
+}
+
+/** Pure: did the target answer, and through the tunnel? The tunnel
+ * interface's transmit counter must have moved: an answer from something
+ * on this side of the tunnel proves nothing about devices. */
 export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: ReachProbe): Outcome {
   const route = routeFor(snapshot.routes, target)
   const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
@@ -155,16 +184,35 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
       fix: 'Add one of them to the image, or probe from the vpn service.'
     }
   }
+  if (answer.gone) {
+    return {
+      verdict: 'failed',
+      summary: `${answer.from} could not probe ${target}: ${answer.gone}`,
+      evidence: { ...evidence, probed_from: answer.from },
+      fix: 'See the stability check: a container of the checks stopped while they ran.'
+    }
+  }
   Object.assign(evidence, { probed_from: answer.from, tool: answer.tool })
   if (answer.roundTripMs !== undefined) evidence.round_trip_ms = answer.roundTripMs
   if (route && probe.tunnelPacketsSent !== undefined)
     evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent
-  const verdict: Verdict = answer.answered && viaTunnel ? 'passed' : 'failed'
+  const sent = probe.tunnelPacketsSent ?? 0
+  const verdict: Verdict = answer.answered && viaTunnel && sent > 0 ? 'passed' : 'failed'
   if (verdict === 'passed')
     return {
       verdict,
       summary: `${target} answered in ${answer.roundTripMs ?? '?'} ms via ${formatRoute(route!)}`,
       evidence
+    }
+  if (answer.answered && viaTunnel)
+    return {
+      verdict,
+      summary:
+        probe.tunnelPacketsSent === undefined
+          ? `${target} answered, but ${route!.iface}'s transmit counter could not be read again: nothing shows that the probe crossed the tunnel.`
+          : `${target} answered in ${answer.roundTripMs ?? '?'} ms, but ${route!.iface} sent no packet meanwhile: the answer did not come through the tunnel.`,
+      evidence,
+      fix: 'List device management IPs in probe-targets: only an answer through the tunnel proves that devices are reachable.'
     }
   if (answer.answered)
     return {

@@ -81,7 +81,8 @@ export function parseIpv4Routes(text: string): Route[] {
   })
 }
 
-function hexToIpv6(hex: string): ipaddr.IPv6 {
+/** /proc/net prints IPv6 addresses as 32 hex digits without separators. */
+export function hexToIpv6(hex: string): ipaddr.IPv6 {
   const parts = hex.match(/.{4}/g) ?? []
   return new ipaddr.IPv6(parts.map((part) => parseInt(part, 16)))
 }
@@ -96,6 +97,30 @@ export function parseIpv6Routes(text: string): Route[] {
       { iface, network: hexToIpv6(destination), prefix: parseInt(prefix, 16), gateway, metric: parseInt(metric, 16) }
     ]
   })
+}
+
+/** The addresses a namespace owns, from /proc/net/fib_trie (IPv4: an address
+ * line `|-- 10.8.0.1` followed by `/32 host LOCAL`) and /proc/net/if_inet6
+ * (IPv6: one address per line), as ipaddr.js prints them. `ip` is not needed. */
+export function parseLocalAddresses(fibTrie: string, ifInet6: string): string[] {
+  const local = new Set<string>()
+  let address: string | undefined
+  for (const line of fibTrie.split('\n')) {
+    const leaf = /^\s*\|-- (\S+)$/.exec(line)
+    if (leaf) address = leaf[1]
+    else if (address && /^\s*\/32 host LOCAL$/.test(line)) local.add(address)
+  }
+  for (const fields of ifInet6.split('\n').map((line) => line.trim().split(/\s+/))) {
+    if (/^[0-9a-f]{32}$/.test(fields[0])) local.add(hexToIpv6(fields[0]).toString())
+  }
+  return [...local]
+}
+
+/** Is the address one of the namespace's own? Compared parsed, so that any
+ * spelling of an IPv6 address matches. */
+export function ownsAddress(localAddresses: string[], address: string): boolean {
+  const wanted = ipaddr.parse(address).toString()
+  return localAddresses.includes(wanted)
 }
 
 /** Parses /proc/net/dev into packet counters per interface. */

@@ -7,7 +7,7 @@ import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
 import { judgeNamespace, readNamespace, type NamespaceSnapshot } from './namespace.js'
 import { checkResult, delay, RETRY_MS, timed, type Outcome } from './outcome.js'
-import { judgeReach, probeNamespace, Prober, type ReachProbe } from './reach.js'
+import { judgeReach, probeNamespace, Prober, refuseOwnAddress, type ReachProbe } from './reach.js'
 import {
   coversAll,
   formatRoute,
@@ -44,15 +44,21 @@ export interface TunnelReport {
 }
 
 /** The vpn container routes the management subnets (or, when none are given,
- * some subnet) over tun/tap, within the grace period. */
-export async function checkVpnTunnel(docker: Docker, vpn: Container, settings: TunnelOptions): Promise<VpnTunnel> {
+ * some subnet) over tun/tap, within the grace period. Every wait of the
+ * checks ends early once `stop` aborts: a container they look at has ended,
+ * and the stability check will say so. */
+export async function checkVpnTunnel(
+  docker: Docker,
+  vpn: Container,
+  settings: TunnelOptions,
+  stop?: AbortSignal
+): Promise<VpnTunnel> {
   const startedAt = Date.now()
   const routeDeadline = startedAt + settings.routeTimeoutSec * 1000
-  const { snapshot, ...outcome } = await waitForVpnRoutes(docker, vpn, settings.managementSubnets, routeDeadline)
+  const wanted = settings.managementSubnets
+  const { snapshot, ...outcome } = await waitForVpnRoutes(docker, vpn, wanted, routeDeadline, stop)
   const check = checkResult('tunnel', settings.vpnService, vpn, outcome, startedAt)
-  const subnets = settings.managementSubnets.length
-    ? settings.managementSubnets
-    : tunnelSubnets(snapshot.routes).map(parseSubnet)
+  const subnets = wanted.length ? wanted : tunnelSubnets(snapshot.routes).map(parseSubnet)
   return { check, snapshot, subnets, routeDeadline }
 }
 
@@ -61,7 +67,8 @@ export async function checkTunnelServices(
   docker: Docker,
   vpn: VpnTunnel,
   workers: Map<string, Container[]>,
-  settings: TunnelOptions
+  settings: TunnelOptions,
+  stop?: AbortSignal
 ): Promise<TunnelReport> {
   const namespaces = [vpn.snapshot]
   const prober = new Prober(docker)
@@ -80,7 +87,8 @@ export async function checkTunnelServices(
               subnets: vpn.subnets,
               targets: settings.probeTargets,
               routeDeadline: vpn.routeDeadline,
-              probes
+              probes,
+              stop
             }
             return checkWorker(docker, prober, context)
           })
@@ -93,7 +101,8 @@ async function waitForVpnRoutes(
   docker: Docker,
   vpn: Container,
   wanted: Subnet[],
-  deadline: number
+  deadline: number,
+  stop?: AbortSignal
 ): Promise<Outcome & { snapshot: NamespaceSnapshot }> {
   for (;;) {
     const snapshot = await readNamespace(docker, vpn)
@@ -101,7 +110,7 @@ async function waitForVpnRoutes(
       ? wanted.map((subnet) => tunnelRouteCovering(snapshot.routes, subnet))
       : snapshot.routes.filter((route) => isTunnelInterface(route.iface))
     const complete = routed.length > 0 && routed.every(Boolean)
-    if (complete || snapshot.error || Date.now() >= deadline) {
+    if (complete || snapshot.error || Date.now() >= deadline || stop?.aborted) {
       const found = routed.filter((route) => route !== undefined).map(formatRoute)
       return { snapshot, ...vpnRouteOutcome(snapshot, complete, found, wanted) }
     }
@@ -139,6 +148,7 @@ interface WorkerContext {
   subnets: Subnet[]
   targets: string[]
   routeDeadline: number
+  stop?: AbortSignal
 }
 
 async function checkWorker(docker: Docker, prober: Prober, context: WorkerContext): Promise<CheckResult[]> {
@@ -150,7 +160,8 @@ async function checkWorker(docker: Docker, prober: Prober, context: WorkerContex
   // wait out the grace period. A foreign one will not get it back by waiting.
   const route = await timed('route', service, worker, async () => {
     let snapshot = context.snapshot
-    while (shared && !coversAll(snapshot, context.subnets) && Date.now() < context.routeDeadline) {
+    const waiting = (): boolean => Date.now() < context.routeDeadline && !context.stop?.aborted
+    while (shared && !coversAll(snapshot, context.subnets) && waiting()) {
       await delay(RETRY_MS)
       snapshot = await readNamespace(docker, worker)
     }
@@ -163,11 +174,13 @@ async function checkWorker(docker: Docker, prober: Prober, context: WorkerContex
   const reach = await Promise.all(
     context.targets.map((target) =>
       timed('reach', service, worker, async () => {
+        const refused = refuseOwnAddress(vpnSnapshot, target)
+        if (refused) return refused
         const key = shared ? `${vpnSnapshot.id}|${target}` : `${worker.id}|${target}`
         if (!context.probes.has(key))
           context.probes.set(
             key,
-            probeNamespace(docker, prober, context.snapshot, candidates, target, context.routeDeadline)
+            probeNamespace(docker, prober, context.snapshot, candidates, target, context.routeDeadline, context.stop)
           )
         return judgeReach(context.snapshot, target, await context.probes.get(key)!)
       })

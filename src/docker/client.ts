@@ -137,11 +137,18 @@ export class Docker {
   }
 
   async inspect(ids: string[]): Promise<Container[]> {
-    if (ids.length === 0) return []
+    return (await this.inspectOrExplain(ids)).containers ?? []
+  }
+
+  /** Inspects the containers that still exist; `containers` is undefined
+   * (and `error` says why) only when the engine printed nothing at all. */
+  async inspectOrExplain(ids: string[]): Promise<{ containers?: Container[]; error: string }> {
+    if (ids.length === 0) return { containers: [], error: '' }
     const result = await this.run(['docker', 'container', 'inspect', ...ids], LIMITS.query)
     // A container removed between listing and inspecting makes inspect fail
     // for that one id only; the others are still printed.
-    return result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : []
+    const containers = result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : undefined
+    return { containers, error: firstLine(result.stderr) }
   }
 
   exec(containerId: string, argv: string[], timeoutMs: number = LIMITS.exec): Promise<CommandResult> {

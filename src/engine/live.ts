@@ -1,6 +1,7 @@
 // The live phases of a run: boot the stack (full mode), wait for the vpn to
 // be healthy, check the tunnel, and collect the diagnostics of a failure.
 import { waitForHealthy, type HealthOutcome } from '../checks/health.js'
+import { confirmStability, StabilityWatch } from '../checks/stability.js'
 import { checkTunnelServices, checkVpnTunnel, type VpnTunnel } from '../checks/tunnel.js'
 import type { ComposeModel } from '../compose/model.js'
 import type { ComposeProject } from '../compose/project.js'
@@ -20,6 +21,8 @@ export class LivePhases {
   private composeOutput = ''
   /** The vpn side of the tunnel check, started the moment the vpn is healthy. */
   private vpnTunnel?: Promise<VpnTunnel>
+  /** The containers checked, watched from the moment the vpn is healthy to the verdict. */
+  private watch?: StabilityWatch
 
   constructor(
     private readonly settings: Settings,
@@ -50,7 +53,7 @@ export class LivePhases {
     if (health.state === 'failed' && health.reason !== 'aborted') stopUp.abort()
     // While Compose still starts the workers, the vpn's routes can be read.
     if (health.state === 'healthy') {
-      this.vpnTunnel = checkVpnTunnel(this.docker, health.container, this.settings)
+      this.vpnTunnel = checkVpnTunnel(this.docker, health.container, this.settings, this.watch?.signal)
       // Not awaited when `up` fails after all; a rejection then must not crash the run.
       this.vpnTunnel.catch(() => undefined)
     }
@@ -76,6 +79,8 @@ export class LivePhases {
     const outcome = await waitForHealthy(this.docker, this.events, options)
     const timing = { startedAt: since, durationMs: outcome.atMs - since }
     if (outcome.state === 'healthy') {
+      const watched = new Set([vpnService, ...this.settings.tunnelServices])
+      this.watch = new StabilityWatch(this.events, watched, outcome.container)
       this.record.healthyAfterSec = Math.round((outcome.atMs - since) / 100) / 10
       this.record.mark('vpn healthy', vpnService, outcome.atMs)
       this.record.record({
@@ -104,22 +109,34 @@ export class LivePhases {
     return outcome
   }
 
+  /** The tunnel checks, then whether the containers they looked at are still
+   * those containers: if one restarted, stopped or was removed meanwhile, the
+   * results describe containers that are gone, and that change is the verdict. */
   async verifyTunnel(vpn: Container): Promise<void> {
+    const { tunnelServices, vpnService } = this.settings
+    const watch = this.watch ?? new StabilityWatch(this.events, new Set([vpnService, ...tunnelServices]), vpn)
     const [containers, vpnTunnel] = await Promise.all([
       this.docker.projectContainers(this.project.projectName),
-      this.vpnTunnel ?? checkVpnTunnel(this.docker, vpn, this.settings)
+      this.vpnTunnel ?? checkVpnTunnel(this.docker, vpn, this.settings, watch.signal)
     ])
-    const workers = new Map(
-      this.settings.tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)])
-    )
+    const workers = new Map(tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)]))
+    watch.add([...workers.values()].flat())
     const [report, diagnostics] = await Promise.all([
-      checkTunnelServices(this.docker, vpnTunnel, workers, this.settings),
+      checkTunnelServices(this.docker, vpnTunnel, workers, this.settings, watch.signal),
       this.collectDiagnostics(containers)
     ])
+    const stability = await confirmStability(this.docker, watch, vpnService, vpnTunnel.snapshot.id)
+    const stable = stability.every((check) => check.verdict === 'passed')
     this.record.subnets = report.subnets
-    for (const check of report.checks) this.record.record(this.locate(check))
+    if (stable) for (const check of report.checks) this.record.record(this.locate(check))
+    for (const check of stability)
+      this.record.record(
+        stable ? check : { ...check, evidence: { ...check.evidence, checks_discarded: report.checks.length } }
+      )
     this.record.mark('tunnel checks done')
-    this.record.diagnostics = { ...diagnostics, routeTables: routeTables(report.namespaces) }
+    // After a change, the vpn's log and Compose's view from now tell what happened.
+    const latest = stable ? diagnostics : await this.collectDiagnostics()
+    this.record.diagnostics = { ...latest, routeTables: routeTables(report.namespaces) }
   }
 
   /** Points a failed live check at the compose lines that explain it. */

@@ -4,12 +4,13 @@ import {
   parseInterfaceCounters,
   parseIpv4Routes,
   parseIpv6Routes,
+  parseLocalAddresses,
   parseSubnet,
   routeFor,
   tunnelRouteCovering,
   tunnelSubnets
 } from '../../../src/checks/routes.js'
-import { DEV, IPV6_ROUTE, ROUTE_P2P, ROUTE_SUBNET } from '../../helpers/proc.js'
+import { DEV, FIB_TRIE, IF_INET6, IPV6_ROUTE, ROUTE_P2P, ROUTE_SUBNET } from '../../helpers/proc.js'
 
 describe('parseIpv4Routes', () => {
   it('reads host-order hex, masks, gateways and flags', () => {
@@ -67,5 +68,24 @@ describe('parseInterfaceCounters', () => {
     const counters = parseInterfaceCounters(DEV)
     expect(counters.get('tun0')).toEqual({ rxPackets: 16, txPackets: 17 })
     expect([...counters.keys()]).toEqual(['lo', 'tun0'])
+  })
+})
+
+describe('parseLocalAddresses', () => {
+  it('reads the /32 host LOCAL addresses of fib_trie, once each, and every if_inet6 address', () => {
+    expect(parseLocalAddresses(FIB_TRIE, IF_INET6)).toEqual([
+      '10.8.0.1',
+      '127.0.0.1',
+      '172.18.0.3',
+      '::1',
+      'fd00::1',
+      'fe80::a8c5:d6ff:fe1b:2c3d'
+    ])
+  })
+
+  it('leaves out networks, broadcast addresses and the loopback /8', () => {
+    const local = parseLocalAddresses(FIB_TRIE, '')
+    for (const address of ['10.8.0.0', '10.8.0.255', '127.0.0.0', '172.18.255.255'])
+      expect(local).not.toContain(address)
   })
 })

@@ -3,10 +3,10 @@ import type { NamespaceSnapshot } from '../../../src/checks/namespace.js'
 import { splitProcTables } from '../../../src/checks/namespace.js'
 import { parseInterfaceCounters, parseIpv4Routes } from '../../../src/checks/routes.js'
 import { judgeNamespace } from '../../../src/checks/namespace.js'
-import { judgeReach } from '../../../src/checks/reach.js'
-import { judgeRoutes, parseSubnet } from '../../../src/checks/routes.js'
+import { judgeReach, refuseOwnAddress } from '../../../src/checks/reach.js'
+import { judgeRoutes, parseLocalAddresses, parseSubnet } from '../../../src/checks/routes.js'
 import { container, type RawOptions } from '../../helpers/containers.js'
-import { DEV, ROUTE_SUBNET } from '../../helpers/proc.js'
+import { DEV, FIB_TRIE, IF_INET6, IPV6_ROUTE, ROUTE_SUBNET } from '../../helpers/proc.js'
 
 const vpnContainer = container({
   id: 'vpn-id',
@@ -22,7 +22,8 @@ function snapshot(options: RawOptions, id: string | undefined, routeTable = ROUT
     id,
     routes: parseIpv4Routes(routeTable),
     counters: parseInterfaceCounters(DEV),
-    routeTable
+    routeTable,
+    localAddresses: parseLocalAddresses(FIB_TRIE, IF_INET6)
   }
 }
 
@@ -93,13 +94,20 @@ describe('judgeRoutes', () => {
 })
 
 describe('splitProcTables', () => {
-  it('separates one cat of route, ipv6_route and dev', () => {
-    const v6 =
-      'fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     tun0'
-    const tables = splitProcTables(`${ROUTE_SUBNET}${v6}\n${DEV}\n`)
+  it('separates one cat of route, ipv6_route, if_inet6, fib_trie and dev', () => {
+    const tables = splitProcTables(`${ROUTE_SUBNET}${IPV6_ROUTE}\n${IF_INET6}\n${FIB_TRIE}\n${DEV}\n`)
     expect(parseIpv4Routes(tables.ipv4)).toHaveLength(3)
-    expect(tables.ipv6.trim()).toBe(v6)
+    expect(tables.ipv6.trim()).toBe(IPV6_ROUTE)
+    expect(tables.inet6.trim()).toBe(IF_INET6)
+    expect(tables.fib.trim()).toBe(FIB_TRIE)
     expect(parseInterfaceCounters(tables.dev).get('tun0')?.txPackets).toBe(17)
+  })
+
+  it('reads the tables of a namespace without IPv6 (its files are missing, cat prints the rest)', () => {
+    const tables = splitProcTables(`${ROUTE_SUBNET}${FIB_TRIE}\n${DEV}\n`)
+    expect(parseIpv4Routes(tables.ipv4)).toHaveLength(3)
+    expect(tables.ipv6 + tables.inet6).toBe('')
+    expect(parseLocalAddresses(tables.fib, tables.inet6)).toEqual(['10.8.0.1', '127.0.0.1', '172.18.0.3'])
   })
 })
 
@@ -120,6 +128,33 @@ describe('judgeReach', () => {
     )
   })
 
+  it('fails an answer while tun0 sent nothing: it came from this side of the tunnel', () => {
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer, tunnelPacketsSent: 0 })).toMatchObject({
+      verdict: 'failed',
+      summary:
+        '10.8.0.10 answered in 0.4 ms, but tun0 sent no packet meanwhile: the answer did not come through the tunnel.',
+      evidence: { tun0_tx_packets_sent: 0 }
+    })
+    expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer }).summary).toBe(
+      "10.8.0.10 answered, but tun0's transmit counter could not be read again: nothing shows that the probe crossed the tunnel."
+    )
+  })
+
+  it('says the container asked to probe is gone, not that the device is silent', () => {
+    const gone = {
+      ...answer,
+      answered: false,
+      tool: '',
+      gone: 'Error response from daemon: Container abc is not running'
+    }
+    const outcome = judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer: gone })
+    expect(outcome).toMatchObject({
+      verdict: 'failed',
+      summary: 'demo-openvpn-1 could not probe 10.8.0.10: Error response from daemon: Container abc is not running'
+    })
+    expect(`${outcome.summary} ${outcome.fix}`).not.toMatch(/device/)
+  })
+
   it('fails a silent device, and a namespace with no route to it', () => {
     expect(
       judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer: { ...answer, answered: false } }).summary
@@ -127,5 +162,24 @@ describe('judgeReach', () => {
     expect(judgeReach(snapshot(celery, 'net:[99]', 'Iface\tDestination'), '10.8.0.10', {}).summary).toContain(
       'no route over the tunnel leads to it'
     )
+  })
+})
+
+describe('refuseOwnAddress', () => {
+  it("refuses the vpn server's own tun0 address, IPv4 or IPv6 however written", () => {
+    const outcome = refuseOwnAddress(vpn, '10.8.0.1')
+    expect(outcome).toMatchObject({
+      verdict: 'failed',
+      summary:
+        "10.8.0.1 is the vpn server's own address (an address of demo-openvpn-1's network namespace): a probe of it is answered there and never crosses the tunnel.",
+      fix: 'List device management IPs in probe-targets (the addresses devices get on the VPN), not an address of the server.'
+    })
+    expect(refuseOwnAddress(vpn, 'fd00:0:0::1')?.verdict).toBe('failed')
+  })
+
+  it('lets device addresses through, also those in the same subnet', () => {
+    expect(refuseOwnAddress(vpn, '10.8.0.10')).toBeUndefined()
+    expect(refuseOwnAddress(vpn, '10.8.0.255')).toBeUndefined()
+    expect(refuseOwnAddress(vpn, 'fd00::2')).toBeUndefined()
   })
 })

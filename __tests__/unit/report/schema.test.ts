@@ -115,7 +115,8 @@ describe('validateReport on reports the engine makes', () => {
       'reach:passed',
       'namespace:passed',
       'route:passed',
-      'reach:passed'
+      'reach:passed',
+      'stability:passed'
     ])
     expect(report.diagnostics?.routeTables).toHaveLength(3)
     expect(report.timeline.some((entry) => entry.service === 'openvpn')).toBe(true)
