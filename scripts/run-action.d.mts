@@ -26,3 +26,13 @@ export function runAction(
     cancelMainAfterMs?: number
   }
 ): ActionRun
+export function runActionWatched(
+  inputs: Record<string, string>,
+  options: {
+    workspace?: string
+    env?: Record<string, string>
+    post?: boolean
+    echo?: boolean
+    onMainLine: (line: string) => void
+  }
+): Promise<ActionRun>

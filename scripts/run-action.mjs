@@ -5,10 +5,11 @@
 // Used by `npm run demo` and by the integration tests.
 //
 //   node scripts/run-action.mjs working-directory=fixtures/stacks/demo probe-targets=10.8.0.10
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../..')
@@ -31,7 +32,8 @@ export function parseFileCommands(text) {
   return values
 }
 
-function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
+/** The environment and files of one step, as the runner prepares them. */
+function stepEnv(inputs, extraEnv, files, workspace) {
   // The Docker CLI's own settings (DOCKER_HOST, DOCKER_CONTEXT, ...) pass
   // through, as a job's environment does on the runner: they select the engine,
   // e.g. Engine 26 from scripts/use-engine.sh.
@@ -51,27 +53,18 @@ function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
   writeFileSync(files.output, '')
   writeFileSync(files.summary, '')
   writeFileSync(files.state, '')
-  const started = Date.now()
-  // A cancelled step gets SIGTERM, as the runner sends it on cancellation.
-  // GNU timeout sends it, because spawnSync stops reading output once its own
-  // time limit fires, and what the step says when cancelled must be seen.
-  const node = [process.execPath, join(ROOT, 'dist/index.js')]
-  const argv = cancelAfterMs
-    ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...node]
-    : node
-  const result = spawnSync(argv[0], argv.slice(1), {
-    env,
-    encoding: 'utf8',
-    timeout: 20 * 60_000,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
+  return env
+}
+
+/** What a step left: its exit code and output, and the files it wrote. */
+function stepRun(status, stdout, stderr, files, started, echo) {
   // Like the runner, show debug lines only when step debugging is on.
-  const shown = process.env.ACTIONS_STEP_DEBUG ? result.stdout : result.stdout.replace(/^::debug::.*\n/gm, '')
-  if (echo) process.stdout.write(shown + result.stderr)
+  const shown = process.env.ACTIONS_STEP_DEBUG ? stdout : stdout.replace(/^::debug::.*\n/gm, '')
+  if (echo) process.stdout.write(shown + stderr)
   return {
-    exitCode: result.status ?? -1,
-    stdout: result.stdout,
-    stderr: result.stderr,
+    exitCode: status ?? -1,
+    stdout,
+    stderr,
     outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
     state: parseFileCommands(readFileSync(files.state, 'utf8')),
     summary: readFileSync(files.summary, 'utf8'),
@@ -79,16 +72,59 @@ function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
   }
 }
 
-/** Main, then post with the state main saved. Returns both steps and the JSON report. */
-export function runAction(inputs, options = {}) {
+const ACTION = [process.execPath, join(ROOT, 'dist/index.js')]
+
+function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
+  const env = stepEnv(inputs, extraEnv, files, workspace)
+  const started = Date.now()
+  // A cancelled step gets SIGTERM, as the runner sends it on cancellation.
+  // GNU timeout sends it, because spawnSync stops reading output once its own
+  // time limit fires, and what the step says when cancelled must be seen.
+  const argv = cancelAfterMs
+    ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...ACTION]
+    : ACTION
+  const result = spawnSync(argv[0], argv.slice(1), {
+    env,
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  return stepRun(result.status, result.stdout, result.stderr, files, started, echo)
+}
+
+/** Main as a child that runs on while `onLine` sees each line it prints, so
+ * that a test can act at a known moment of the run. */
+function watchedStep(inputs, extraEnv, files, workspace, onLine) {
+  const env = stepEnv(inputs, extraEnv, files, workspace)
+  const started = Date.now()
+  const child = spawn(ACTION[0], ACTION.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const output = { stdout: '', stderr: '' }
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (output.stderr += chunk))
+  child.stdout.setEncoding('utf8')
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    output.stdout += `${line}\n`
+    onLine(line)
+  })
+  const safety = setTimeout(() => child.kill('SIGKILL'), 20 * 60_000)
+  return new Promise((resolve) =>
+    child.on('close', (status) => {
+      clearTimeout(safety)
+      resolve(stepRun(status, output.stdout, output.stderr, files, started, false))
+    })
+  )
+}
+
+function stepFiles() {
   const dir = mkdtempSync(join(tmpdir(), 'otc-run-'))
-  const files = (name) => ({
+  return (name) => ({
     output: join(dir, `${name}-output`),
     state: join(dir, `${name}-state`),
     summary: join(dir, `${name}-summary.md`)
   })
-  const workspace = options.workspace ?? process.cwd()
-  const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
+}
+
+/** Post with the state main saved, and the whole run: both steps and the JSON report. */
+function withPost(main, inputs, options, files, workspace) {
   const stateEnv = Object.fromEntries([...main.state].map(([name, value]) => [`STATE_${name}`, value]))
   const post =
     options.post === false
@@ -101,6 +137,23 @@ export function runAction(inputs, options = {}) {
     report: reportPath ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined,
     summaryPath: files('main').summary
   }
+}
+
+/** Main, then post with the state main saved. Returns both steps and the JSON report. */
+export function runAction(inputs, options = {}) {
+  const files = stepFiles()
+  const workspace = options.workspace ?? process.cwd()
+  const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
+  return withPost(main, inputs, options, files, workspace)
+}
+
+/** As runAction, but main runs in the background and `options.onMainLine`
+ * sees each line of its output as it is printed. */
+export async function runActionWatched(inputs, options) {
+  const files = stepFiles()
+  const workspace = options.workspace ?? process.cwd()
+  const main = await watchedStep(inputs, options.env ?? {}, files('main'), workspace, options.onMainLine)
+  return withPost(main, inputs, options, files, workspace)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

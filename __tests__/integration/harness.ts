@@ -5,7 +5,13 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, expect } from '@jest/globals'
 import { validateReport } from '../helpers/report-schema.js'
-import { ROOT, runAction as runActionIn, type ActionRun, type StepRun } from '../../scripts/run-action.mjs'
+import {
+  ROOT,
+  runAction as runActionIn,
+  runActionWatched as runActionWatchedIn,
+  type ActionRun,
+  type StepRun
+} from '../../scripts/run-action.mjs'
 
 export const STACKS = join(ROOT, 'fixtures/stacks')
 export type { ActionRun, StepRun }
@@ -82,4 +88,15 @@ export function trackProjects(): (name: string) => string {
     names.push(unique)
     return unique
   }
+}
+
+/** As runAction, while `onMainLine` sees each line main prints as it prints
+ * it, so that a test can act at a known moment of the run. */
+export async function runActionWatched(
+  inputs: Record<string, string>,
+  onMainLine: (line: string) => void
+): Promise<ActionRun> {
+  const run = await runActionWatchedIn(inputs, { workspace: STACKS, onMainLine })
+  if (run.report) expect(validateReport(run.report)).toEqual([])
+  return run
 }
