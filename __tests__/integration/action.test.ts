@@ -49,7 +49,7 @@ describe('full mode on a healthy stack', () => {
         '::group::Tunnel checks'
       ])
       expect(run.main.stdout).toMatch(
-        /^::debug::\$ docker compose --project-directory \S+ --project-name otc-it-demo-\S+ --file \S+ --env-file \S+\/\.env up --detach$/m
+        /^::debug::\$ docker compose --project-directory \S+ --project-name \S+-demo-\S+ --file \S+ --env-file \S+\/\.env up --detach$/m
       )
       expect(run.main.summary).toContain('## ✅ Management tunnel works')
       expect(run.main.summary).toContain('```mermaid')

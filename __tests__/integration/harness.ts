@@ -70,8 +70,11 @@ export function composeDown(project: string): void {
   }
 }
 
+/** Several people may run tests on one engine at once, each with a prefix of their own. */
+export const PROJECT_PREFIX = process.env.OTC_TEST_PROJECT_PREFIX || 'otc-it'
+
 export function uniqueProject(name: string): string {
-  return `otc-it-${name}-${process.pid}-${Date.now().toString(36)}`
+  return `${PROJECT_PREFIX}-${name}-${process.pid}-${Date.now().toString(36)}`
 }
 
 /** Unique project names for a test file's tests; after each test, none of

@@ -148,8 +148,9 @@ export function formatRoute(route: Route): string {
   return `${route.network.toString()}/${route.prefix}${via} dev ${route.iface}`
 }
 
-function contains(route: Route, address: Address, prefix: number): boolean {
-  return route.network.kind() === address.kind() && route.prefix <= prefix && address.match(route.network, route.prefix)
+/** Whether the range `outer` (a route's, or a subnet's) holds all of `address/prefix`. */
+function contains(outer: Pick<Route, 'network' | 'prefix'>, address: Address, prefix: number): boolean {
+  return outer.network.kind() === address.kind() && outer.prefix <= prefix && address.match(outer.network, outer.prefix)
 }
 
 /** The tunnel route that covers the whole subnet, preferring the most specific. */
@@ -168,10 +169,27 @@ function mostSpecific(routes: Route[]): Route | undefined {
   return [...routes].sort((a, b) => b.prefix - a.prefix || a.metric - b.metric)[0]
 }
 
-/** The subnets routed over tunnel interfaces, without those another one covers
- * (topology p2p adds a host route to the peer beside the subnet route). */
+/** Link-local, multicast and loopback ranges, through which no device is
+ * managed. With IPv6 on in the namespace (Engine 26, or a
+ * `net.ipv6.conf.all.disable_ipv6: 0` sysctl) the kernel routes `fe80::/64`
+ * and `ff00::/8` over tun0 as over any interface. */
+const NEVER_MANAGEMENT = ['fe80::/10', 'ff00::/8', '::1/128', '169.254.0.0/16', '224.0.0.0/4', '127.0.0.0/8'].map(
+  (cidr) => {
+    const [network, prefix] = parseSubnet(cidr).range
+    return { network, prefix }
+  }
+)
+
+function neverManagement(route: Route): boolean {
+  return NEVER_MANAGEMENT.some((range) => contains(range, route.network, route.prefix))
+}
+
+/** The subnets routed over tunnel interfaces that can be management subnets,
+ * without those another one covers (topology p2p adds a host route to the
+ * peer beside the subnet route). Only the auto-detection skips link-local and
+ * multicast routes; a subnet given explicitly is judged on every route. */
 export function tunnelSubnets(routes: Route[]): string[] {
-  const tunnel = routes.filter((route) => isTunnelInterface(route.iface))
+  const tunnel = routes.filter((route) => isTunnelInterface(route.iface) && !neverManagement(route))
   const outermost = tunnel.filter(
     (route) =>
       !tunnel.some(

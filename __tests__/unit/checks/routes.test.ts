@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   formatRoute,
+  judgeRoutes,
   parseInterfaceCounters,
   parseIpv4Routes,
   parseIpv6Routes,
@@ -10,7 +11,15 @@ import {
   tunnelRouteCovering,
   tunnelSubnets
 } from '../../../src/checks/routes.js'
-import { DEV, FIB_TRIE, IF_INET6, IPV6_ROUTE, ROUTE_P2P, ROUTE_SUBNET } from '../../helpers/proc.js'
+import {
+  DEV,
+  FIB_TRIE,
+  IF_INET6,
+  IPV6_ROUTE,
+  IPV6_ROUTE_LINK_LOCAL,
+  ROUTE_P2P,
+  ROUTE_SUBNET
+} from '../../helpers/proc.js'
 
 describe('parseIpv4Routes', () => {
   it('reads host-order hex, masks, gateways and flags', () => {
@@ -60,6 +69,47 @@ describe('tunnel routes', () => {
   it('derives subnets from tunnel routes, dropping the p2p host route', () => {
     expect(tunnelSubnets(parseIpv4Routes(ROUTE_P2P))).toEqual(['10.8.0.0/24'])
     expect(tunnelSubnets(parseIpv4Routes(ROUTE_SUBNET))).toEqual(['10.8.0.0/24'])
+  })
+
+  it('never takes link-local, multicast or loopback routes for management subnets', () => {
+    const withIpv6 = [...parseIpv4Routes(ROUTE_SUBNET), ...parseIpv6Routes(IPV6_ROUTE_LINK_LOCAL)]
+    // What the parser hands over: tun0's fe80::/64, its own fe80 address and ff00::/8.
+    expect(withIpv6.filter((route) => route.iface === 'tun0').map(formatRoute)).toEqual([
+      '10.8.0.0/24 dev tun0',
+      'fe80::/64 dev tun0',
+      'fe80::a438:dfed:8fdb:b9b2/128 dev tun0',
+      'ff00::/8 dev tun0'
+    ])
+    expect(tunnelSubnets(withIpv6)).toEqual(['10.8.0.0/24'])
+    // A unique local IPv6 subnet on the tunnel is still one.
+    expect(tunnelSubnets(parseIpv6Routes(`${IPV6_ROUTE_LINK_LOCAL}\n${IPV6_ROUTE}`))).toEqual(['fd00::/64'])
+  })
+
+  it('never takes IPv4 link-local, multicast or loopback routes either', () => {
+    const routes = parseIpv4Routes(
+      [
+        ROUTE_SUBNET.trimEnd(),
+        'tun0\t0000FEA9\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+        'tun0\t000000E0\t00000000\t0001\t0\t0\t0\t000000F0\t0\t0\t0',
+        'tun0\t0000007F\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0'
+      ].join('\n')
+    )
+    expect(routes.filter((route) => route.iface === 'tun0').map(formatRoute)).toEqual([
+      '10.8.0.0/24 dev tun0',
+      '169.254.0.0/16 dev tun0',
+      '224.0.0.0/4 dev tun0',
+      '127.0.0.0/8 dev tun0'
+    ])
+    expect(tunnelSubnets(routes)).toEqual(['10.8.0.0/24'])
+  })
+
+  it('still judges a link-local subnet that is given explicitly on every route', () => {
+    const snapshot = { routes: parseIpv6Routes(IPV6_ROUTE_LINK_LOCAL), counters: new Map() }
+    expect(judgeRoutes(snapshot, [parseSubnet('fe80::/64')])).toMatchObject({
+      verdict: 'passed',
+      summary: 'fe80::/64 dev tun0'
+    })
+    expect(judgeRoutes(snapshot, [parseSubnet('ff00::/8')])).toMatchObject({ verdict: 'passed' })
   })
 })
 

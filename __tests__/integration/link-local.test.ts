@@ -1,0 +1,35 @@
+// With IPv6 on in the vpn's namespace (Engine 26 by default; here a sysctl
+// override of the demo stack on Engine 20.10), tun0 carries fe80::/64 and
+// ff00::/8 routes beside the management subnet: auto-detection leaves them out.
+import { describe, expect, it } from '@jest/globals'
+import { runAction, trackProjects } from './harness.js'
+
+const MINUTES = 60_000
+const project = trackProjects()
+
+describe('full mode with IPv6 on in the vpn namespace', () => {
+  it(
+    'detects only the management subnet, though tun0 carries link-local and multicast routes',
+    () => {
+      const name = project('ipv6')
+      const run = runAction({
+        'working-directory': 'demo',
+        'compose-file': 'docker-compose.yml, ipv6.override.yml',
+        'project-name': name,
+        'probe-targets': '10.8.0.10',
+        'health-timeout': '120'
+      })
+      const tunnel = run.report!.checks.find((c: { check: string }) => c.check === 'tunnel')
+      // The namespace really has IPv6 on: the vpn's tun0 carries both kinds of route.
+      expect(tunnel.summary).toContain('fe80::/64 dev tun0')
+      expect(tunnel.summary).toContain('ff00::/8 dev tun0')
+      expect(run.main.outputs.get('management-subnet')).toBe('10.8.0.0/24')
+      expect(run.report!.managementSubnets).toEqual(['10.8.0.0/24'])
+      for (const route of run.report!.checks.filter((c: { check: string }) => c.check === 'route'))
+        expect(route).toMatchObject({ verdict: 'passed', summary: '10.8.0.0/24 dev tun0' })
+      expect(run.main.outputs.get('result')).toBe('passed')
+      expect(run.main.exitCode).toBe(0)
+    },
+    5 * MINUTES
+  )
+})
