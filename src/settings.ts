@@ -17,6 +17,7 @@ export interface Settings {
   /** Base of relative paths and of annotation paths. */
   workspace: string
   workingDirectory: string
+  /** Empty: Compose's own lookup in working-directory (compose/project.ts). */
   composeFiles: string[]
   /** Undefined: Compose's own default, derived from the compose model. */
   projectName?: string
@@ -41,7 +42,7 @@ export type InputSource = (name: string) => string
  * CLI's options are these names too, and a test holds action.yml to them. */
 export const INPUTS: Record<string, string> = {
   mode: 'full',
-  'compose-file': 'docker-compose.yml',
+  'compose-file': '',
   'working-directory': '.',
   'project-name': '',
   'env-file': '',
@@ -82,9 +83,9 @@ export function readSettings(
     mode,
     workspace,
     workingDirectory,
-    composeFiles: readFiles('compose-file', list(input('compose-file')), workingDirectory, true),
+    composeFiles: readFiles('compose-file', list(input('compose-file')), workingDirectory),
     projectName: readProjectName(input('project-name'), mode, environment),
-    envFiles: readFiles('env-file', list(input('env-file')), workingDirectory, false),
+    envFiles: readFiles('env-file', list(input('env-file')), workingDirectory),
     profiles: list(input('profiles')).map((p) => matching('profiles', p, PROFILE_NAME, 'a Compose profile name')),
     vpnService,
     tunnelServices: readTunnelServices(list(input('tunnel-services')), vpnService),
@@ -135,8 +136,7 @@ function readDirectory(value: string, workspace: string): string {
   return directory
 }
 
-function readFiles(name: string, values: string[], directory: string, required: boolean): string[] {
-  if (required && values.length === 0) throw new InputError(name, 'no file given. Name at least one compose file.')
+function readFiles(name: string, values: string[], directory: string): string[] {
   return values.map((value) => {
     const file = resolve(directory, value)
     if (!existsSync(file) || !statSync(file).isFile()) {

@@ -2,6 +2,7 @@
 import { join } from 'node:path'
 import { loadComposeModel, type ComposeModel } from '../../src/compose/model.js'
 import { composeSources } from '../../src/compose/project.js'
+import { ComposeFileError } from '../../src/errors.js'
 
 export interface LoadFixtureOptions {
   envFiles?: string[]
@@ -19,7 +20,19 @@ export function loadProject(
     workingDirectory,
     files.map((file) => join(workingDirectory, file)),
     options.envFiles ?? [],
-    options.profiles ?? []
+    options.profiles ?? [],
+    options.environment ?? {}
   )
   return loadComposeModel(sources, options.environment ?? {})
+}
+
+/** The ComposeFileError that `run` throws; any other outcome fails the test. */
+export function composeFileError(run: () => unknown): ComposeFileError {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof ComposeFileError) return error
+    throw error
+  }
+  throw new Error('expected a ComposeFileError')
 }

@@ -33,7 +33,7 @@ describe('readSettings', () => {
     expect(settings).toMatchObject({
       mode: 'full',
       workingDirectory: workspace,
-      composeFiles: [join(workspace, 'docker-compose.yml')],
+      composeFiles: [],
       projectName: 'otc-42-2-tunnel_check',
       vpnService: 'openvpn',
       tunnelServices: ['celery', 'celery_monitoring'],

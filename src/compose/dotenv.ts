@@ -17,23 +17,24 @@ export interface EnvEntry {
 
 /** Env files in order (later ones win), then the process environment, which wins over all. */
 export function loadEnvironment(processEnv: Record<string, string | undefined>, files: string[]): Environment {
-  const fromProcess = (name: string): Binding | undefined => {
-    const value = processEnv[name]
-    return value === undefined ? undefined : { value, source: 'environment' }
-  }
-  const environment: Environment = new Map()
+  const fromProcess: Environment = new Map()
+  for (const [name, value] of Object.entries(processEnv))
+    if (value !== undefined) fromProcess.set(name, { value, source: 'environment' })
+  return extendEnvironment(fromProcess, files)
+}
+
+/** `base` plus the variables of env files that it does not set; among the
+ * files, later ones win. A value may refer to `base` and to earlier files.
+ * (compose-go's dotenv.GetEnvFromFile, then Mapping.Merge, which keeps what is set.) */
+export function extendEnvironment(base: Environment, files: string[]): Environment {
+  const added: Environment = new Map()
   for (const file of files) {
-    // A value may refer to the process environment and to earlier files.
-    const lookup: Lookup = (name) => fromProcess(name) ?? environment.get(name)
+    const lookup: Lookup = (name) => base.get(name) ?? added.get(name)
     for (const entry of parseEnvFile(readEnvFile(file), file, lookup)) {
-      environment.set(entry.name, { value: entry.value, source: 'env-file', at: entry.at })
+      added.set(entry.name, { value: entry.value, source: 'env-file', at: entry.at })
     }
   }
-  for (const name of Object.keys(processEnv)) {
-    const binding = fromProcess(name)
-    if (binding) environment.set(name, binding)
-  }
-  return environment
+  return new Map([...added, ...base])
 }
 
 function readEnvFile(file: string): string {

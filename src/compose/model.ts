@@ -8,6 +8,7 @@ import { applyExtends, mergeNode, normalizeServices } from './merge.js'
 import { buildService, type ServiceModel } from './service.js'
 import { loadEnvironment, type Environment } from './dotenv.js'
 import type { SourceLocation } from '../findings.js'
+import { applyIncludes, type IncludeScope } from './include.js'
 import type { ComposeSources } from './project.js'
 import { interpolate, InterpolationError, type Lookup } from './interpolate.js'
 import { mapEntries, parseYamlTree, type MapNode, type TreeNode } from './yaml-tree.js'
@@ -21,8 +22,10 @@ export interface ComposeModel {
   services: Map<string, ServiceModel>
   /** Services that exist but whose profiles are all inactive. */
   disabledServices: Map<string, ServiceModel>
-  /** The `services` key of the last file that has one, where a missing service belongs. */
+  /** The `services` key of the last file that has one (or includes one), where a missing service belongs. */
   servicesAt?: SourceLocation
+  /** Files Compose's default lookup passed over for a name it prefers. */
+  passedOver: string[]
 }
 
 /** Reads the project as Compose would, with the given process environment. */
@@ -31,8 +34,8 @@ export function loadComposeModel(
   processEnvironment: Record<string, string | undefined>
 ): ComposeModel {
   const environment = loadEnvironment(processEnvironment, sources.envFiles)
-  const lookup: Lookup = (name) => environment.get(name)
-  const root = mergeFiles(sources.files, lookup)
+  if (sources.files.length === 0) throw new ComposeFileError('no compose file given')
+  const root = loadFiles(sources.files, { projectDirectory: sources.workingDirectory, environment, chain: [] })
   const active = activeProfiles(sources.profiles, environment)
   const services = new Map<string, ServiceModel>()
   const disabledServices = new Map<string, ServiceModel>()
@@ -45,12 +48,19 @@ export function loadComposeModel(
     files: sources.files,
     services,
     disabledServices,
-    servicesAt: root.entries.get('services')?.keyAt
+    servicesAt: root.entries.get('services')?.keyAt,
+    passedOver: sources.passedOver ?? []
   }
 }
 
-/** Each file is interpolated and its `extends` resolved on its own, then merged over the ones before it (as compose-go loads). */
-function mergeFiles(files: string[], lookup: Lookup): MapNode {
+/** The files of one project (the top-level one, or one that an `include`
+ * entry names): each is interpolated, its includes imported and its `extends`
+ * resolved on its own, then merged over the ones before it (as compose-go
+ * loads). Includes come first, so that a service may extend an included one,
+ * as compose-go does since v2.11; before, extending one failed, and every
+ * other file reads the same either way. */
+function loadFiles(files: string[], scope: IncludeScope): MapNode {
+  const lookup: Lookup = (name) => scope.environment.get(name)
   const cache = new Map<string, MapNode>()
   // A file that several services extend is read once.
   const load = (file: string): MapNode => {
@@ -60,9 +70,8 @@ function mergeFiles(files: string[], lookup: Lookup): MapNode {
     cache.set(file, root)
     return root
   }
-  if (files.length === 0) throw new ComposeFileError('no compose file given')
   return files
-    .map((file) => applyExtends(load(file), file, load))
+    .map((file) => applyExtends(applyIncludes(load(file), file, scope, loadFiles), file, load))
     .reduce((merged, root, i) => mergeNode(merged, root, [], `override file ${basename(files[i]!)}`) as MapNode)
 }
 

@@ -32,7 +32,7 @@ export async function execute(
   onStarting?: OnStarting
 ): Promise<RunReport> {
   const { workingDirectory, composeFiles, envFiles, profiles } = settings
-  const sources = composeSources(workingDirectory, composeFiles, envFiles, profiles)
+  const sources = composeSources(workingDirectory, composeFiles, envFiles, profiles, environment)
   const model = loadComposeModel(sources, environment)
   const project = { ...sources, projectName: settings.projectName ?? model.projectName }
   const record = new RunRecord(settings, project.projectName, log)

@@ -1,5 +1,6 @@
 // Static checks of the tunnel wiring on the compose model, before anything
 // runs: each finding names the line to change and how.
+import { basename } from 'node:path'
 import type { ComposeModel } from '../compose/model.js'
 import type { Finding } from '../findings.js'
 import { vpnChecks } from './vpn-rules.js'
@@ -10,7 +11,11 @@ import { finding, locator, sortByLevel, type Context, type PreflightOptions } fr
 export function preflight(model: ComposeModel, options: PreflightOptions): Finding[] {
   const context: Context = { model, options, vpn: options.vpnService, where: locator(model) }
   const vpn = model.services.get(options.vpnService)
-  const findings = [...serviceAvailability(model, options), ...(vpn ? vpnChecks(vpn, context) : [])]
+  const findings = [
+    ...serviceAvailability(model, options),
+    ...passedOver(model),
+    ...(vpn ? vpnChecks(vpn, context) : [])
+  ]
   for (const name of options.tunnelServices) {
     const tunnel = model.services.get(name)
     if (tunnel) findings.push(...tunnelChecks(tunnel, vpn, context))
@@ -25,6 +30,19 @@ export function serviceAvailability(model: ComposeModel, options: PreflightOptio
     ...availability(model, options.vpnService, 'the VPN service'),
     ...options.tunnelServices.flatMap((name) => availability(model, name, 'a tunnel service'))
   ]
+}
+
+/** A file Compose's default lookup found but does not read (it takes the
+ * first name that exists, and warns): edits to it would change nothing. */
+function passedOver(model: ComposeModel): Finding[] {
+  const read = model.files.map((file) => basename(file)).join(' and ')
+  return model.passedOver.map((file) => ({
+    level: 'warning',
+    rule: 'compose-file-passed-over',
+    message: `${basename(file)} is not read: without compose-file, Compose reads only the first of its default names that exists, here ${read}.`,
+    fix: 'Remove or rename the file that is not meant to be used, or name the files in compose-file.',
+    location: { file, line: 1, column: 1 }
+  }))
 }
 
 function availability(model: ComposeModel, name: string, role: string): Finding[] {

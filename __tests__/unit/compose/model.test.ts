@@ -3,8 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadComposeModel, type ComposeModel } from '../../../src/compose/model.js'
 import type { ServiceModel } from '../../../src/compose/service.js'
-import { ComposeFileError } from '../../../src/errors.js'
-import { loadProject, type LoadFixtureOptions } from '../../helpers/compose.js'
+import { composeFileError, loadProject, type LoadFixtureOptions } from '../../helpers/compose.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/compose/', import.meta.url))
 
@@ -17,16 +16,6 @@ function service(model: ComposeModel, name: string): ServiceModel {
   const found = model.services.get(name)
   if (!found) throw new Error(`no service ${name}`)
   return found
-}
-
-function loadError(run: () => unknown): ComposeFileError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ComposeFileError) return error
-    throw error
-  }
-  throw new Error('expected a ComposeFileError')
 }
 
 describe('anchors, aliases and merge keys', () => {
@@ -271,7 +260,7 @@ describe('extends', () => {
   })
 
   it('refuses a cycle', () => {
-    expect(loadError(() => load('reader/invalid', ['extends-cycle.yml'])).message).toMatch(/circular extends/)
+    expect(composeFileError(() => load('reader/invalid', ['extends-cycle.yml'])).message).toMatch(/circular extends/)
   })
 })
 
@@ -301,7 +290,7 @@ describe('files Compose would refuse', () => {
   const dir = join(FIXTURES, 'reader/invalid')
 
   it('reports a YAML syntax error at its own line and column', () => {
-    const error = loadError(() => load('reader/invalid', ['syntax-error.yml']))
+    const error = composeFileError(() => load('reader/invalid', ['syntax-error.yml']))
     expect(error.location).toEqual({ file: join(dir, 'syntax-error.yml'), line: 6, column: 7 })
     expect(error.message).toContain(
       'syntax-error.yml:6:7: Flow sequence in block collection must be sufficiently indented and end with a ]'
@@ -309,21 +298,21 @@ describe('files Compose would refuse', () => {
   })
 
   it('reports ${VAR:?message} with the message at the value', () => {
-    const error = loadError(() => load('reader/invalid', ['required-variable.yml']))
+    const error = composeFileError(() => load('reader/invalid', ['required-variable.yml']))
     expect(error.message).toContain('required variable TAG is missing a value: set TAG to the release')
     expect(error.location).toMatchObject({ file: join(dir, 'required-variable.yml'), line: 3, column: 12 })
   })
 
   it('reports a duration without a unit', () => {
-    expect(loadError(() => load('reader/invalid', ['bad-duration.yml'])).location).toMatchObject({ line: 5 })
+    expect(composeFileError(() => load('reader/invalid', ['bad-duration.yml'])).location).toMatchObject({ line: 5 })
   })
 
   it('reports a missing compose file and a missing env file', () => {
-    expect(loadError(() => load('reader/invalid', ['absent.yml'])).message).toMatch(
+    expect(composeFileError(() => load('reader/invalid', ['absent.yml'])).message).toMatch(
       /cannot read compose file .*absent\.yml/
     )
-    expect(loadError(() => load('reader/anchors', undefined, { envFiles: [join(dir, 'absent.env')] })).message).toMatch(
-      /cannot read env file/
-    )
+    expect(
+      composeFileError(() => load('reader/anchors', undefined, { envFiles: [join(dir, 'absent.env')] })).message
+    ).toMatch(/cannot read env file/)
   })
 })
