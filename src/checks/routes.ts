@@ -188,8 +188,13 @@ function neverManagement(route: Route): boolean {
  * without those another one covers (topology p2p adds a host route to the
  * peer beside the subnet route). Only the auto-detection skips link-local and
  * multicast routes; a subnet given explicitly is judged on every route. */
+/** Routes over tun/tap that can carry management traffic (not link-local, multicast or loopback). */
+export function managementRoutes(routes: Route[]): Route[] {
+  return routes.filter((route) => isTunnelInterface(route.iface) && !neverManagement(route))
+}
+
 export function tunnelSubnets(routes: Route[]): string[] {
-  const tunnel = routes.filter((route) => isTunnelInterface(route.iface) && !neverManagement(route))
+  const tunnel = managementRoutes(routes)
   const outermost = tunnel.filter(
     (route) =>
       !tunnel.some(

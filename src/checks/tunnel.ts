@@ -11,8 +11,8 @@ import { judgeReach, probeNamespace, Prober, refuseOwnAddress, type ReachProbe }
 import {
   coversAll,
   formatRoute,
-  isTunnelInterface,
   judgeRoutes,
+  managementRoutes,
   parseSubnet,
   tunnelRouteCovering,
   tunnelSubnets,
@@ -108,7 +108,9 @@ async function waitForVpnRoutes(
     const snapshot = await readNamespace(docker, vpn)
     const routed = wanted.length
       ? wanted.map((subnet) => tunnelRouteCovering(snapshot.routes, subnet))
-      : snapshot.routes.filter((route) => isTunnelInterface(route.iface))
+      : // The tunnel's own link-local and multicast routes come with tun0 before
+        // OpenVPN routes its subnet: they do not make the tunnel up.
+        managementRoutes(snapshot.routes)
     const complete = routed.length > 0 && routed.every(Boolean)
     if (complete || snapshot.error || Date.now() >= deadline || stop?.aborted) {
       const found = routed.filter((route) => route !== undefined).map(formatRoute)

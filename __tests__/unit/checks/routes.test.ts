@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   formatRoute,
+  managementRoutes,
   judgeRoutes,
   parseInterfaceCounters,
   parseIpv4Routes,
@@ -83,6 +84,12 @@ describe('tunnel routes', () => {
     expect(tunnelSubnets(withIpv6)).toEqual(['10.8.0.0/24'])
     // A unique local IPv6 subnet on the tunnel is still one.
     expect(tunnelSubnets(parseIpv6Routes(`${IPV6_ROUTE_LINK_LOCAL}\n${IPV6_ROUTE}`))).toEqual(['fd00::/64'])
+  })
+
+  it('does not count a tunnel with only its IPv6 link-local routes as routing anything', () => {
+    // tun0 carries these as soon as it exists, before OpenVPN routes its subnet.
+    expect(managementRoutes(parseIpv6Routes(IPV6_ROUTE_LINK_LOCAL))).toEqual([])
+    expect(managementRoutes(parseIpv4Routes(ROUTE_SUBNET)).map(formatRoute)).toEqual(['10.8.0.0/24 dev tun0'])
   })
 
   it('never takes IPv4 link-local, multicast or loopback routes either', () => {
