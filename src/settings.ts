@@ -1,6 +1,7 @@
 // Turns the action's inputs (or the CLI's options) into one typed, validated
 // settings object, in the manner of actions/checkout's input-helper. Every
 // problem becomes an InputError that names the input and says how to fix it.
+import { randomBytes } from 'node:crypto'
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import ipaddr from 'ipaddr.js'
@@ -157,15 +158,28 @@ function readProjectName(value: string, mode: Mode, environment: NodeJS.ProcessE
   return mode === 'full' ? uniqueProjectName(environment) : undefined
 }
 
-/** A name unique to the workflow run, job and attempt, so parallel runs never collide. */
-export function uniqueProjectName(environment: NodeJS.ProcessEnv): string {
-  const { GITHUB_RUN_ID: run, GITHUB_RUN_ATTEMPT: attempt, GITHUB_JOB: job } = environment
-  const parts = run ? [run, attempt || '1', job || 'job'] : [Date.now().toString(36), process.pid.toString(36)]
-  const name = ['otc', ...parts]
+/** Compose's longest project name that this action makes up. */
+const MAX_NAME = 63
+
+/** A name unique to this step run: the workflow run, attempt and job name
+ * it, the step's id (GITHUB_ACTION) tells two uses of the action in one job
+ * apart, and a random suffix the legs of a matrix, which share all of these.
+ * Outside a runner: the time and the process id, and the random suffix. */
+export function uniqueProjectName(environment: NodeJS.ProcessEnv, random: string = randomSuffix()): string {
+  const { GITHUB_RUN_ID: run, GITHUB_RUN_ATTEMPT: attempt, GITHUB_JOB: job, GITHUB_ACTION: step } = environment
+  const parts = run
+    ? [run, attempt || '1', job || 'job', step || 'step']
+    : [Date.now().toString(36), process.pid.toString(36)]
+  const middle = parts
     .join('-')
     .toLowerCase()
     .replace(/[^a-z0-9_-]/g, '-')
-  return name.slice(0, 63)
+  // The prefix and the suffix survive shortening: they make the name valid and unique.
+  return `otc-${middle.slice(0, MAX_NAME - 'otc-'.length - random.length - 1)}-${random}`
+}
+
+function randomSuffix(): string {
+  return randomBytes(4).toString('hex')
 }
 
 function readTunnelServices(values: string[], vpnService: string): string[] {

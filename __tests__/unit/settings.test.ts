@@ -28,13 +28,13 @@ describe('readSettings', () => {
   it('applies the defaults of action.yml', () => {
     const settings = settingsWith(
       {},
-      { ...environment, GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'Tunnel_Check' }
+      { ...environment, GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'Tunnel_Check', GITHUB_ACTION: 'tc' }
     )
     expect(settings).toMatchObject({
       mode: 'full',
       workingDirectory: workspace,
       composeFiles: [],
-      projectName: 'otc-42-2-tunnel_check',
+      projectName: expect.stringMatching(/^otc-42-2-tunnel_check-tc-[0-9a-f]{8}$/),
       vpnService: 'openvpn',
       tunnelServices: ['celery', 'celery_monitoring'],
       managementSubnets: [],
@@ -102,12 +102,33 @@ describe('list', () => {
 })
 
 describe('uniqueProjectName', () => {
-  it('is unique per run, attempt and job, and valid for Compose', () => {
-    const name = uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'Build & Test' })
-    expect(name).toBe('otc-9-1-build---test')
-    expect(uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'x' })).not.toBe(
-      uniqueProjectName({ GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'x' })
-    )
-    expect(uniqueProjectName({})).toMatch(/^otc-[a-z0-9]+-[a-z0-9]+$/)
+  const job = { GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'Build & Test', GITHUB_ACTION: '__self' }
+  const VALID = /^[a-z0-9][a-z0-9_-]{0,62}$/
+
+  it('names the run, attempt, job and step, and ends with the random part', () => {
+    expect(uniqueProjectName(job, 'a1b2c3d4')).toBe('otc-9-1-build---test-__self-a1b2c3d4')
+  })
+
+  it('differs between two uses in one job, and between the legs of a matrix', () => {
+    // Two steps of one job: the same run and job, another step id.
+    const second = uniqueProjectName({ ...job, GITHUB_ACTION: '__self_2' }, 'a1b2c3d4')
+    expect(second).not.toBe(uniqueProjectName(job, 'a1b2c3d4'))
+    // Matrix legs share every variable: the random part alone tells them apart.
+    const legs = new Set(Array.from({ length: 50 }, () => uniqueProjectName(job)))
+    expect(legs.size).toBe(50)
+    for (const name of legs) expect(name).toMatch(VALID)
+  })
+
+  it('stays a valid Compose name of at most 63 characters, random part included', () => {
+    const long = { ...job, GITHUB_JOB: 'Ünïcode JOB '.repeat(20), GITHUB_ACTION: 'step.with:odd/chars' }
+    const name = uniqueProjectName(long, 'a1b2c3d4')
+    expect(name).toMatch(VALID)
+    expect(name).toHaveLength(63)
+    expect(name.endsWith('-a1b2c3d4')).toBe(true)
+  })
+
+  it('outside a runner, is made of the time, the process and the random part', () => {
+    expect(uniqueProjectName({})).toMatch(/^otc-[a-z0-9]+-[a-z0-9]+-[0-9a-f]{8}$/)
+    expect(uniqueProjectName({})).not.toBe(uniqueProjectName({}))
   })
 })
