@@ -36,3 +36,8 @@ export function runActionWatched(
     onMainLine: (line: string) => void
   }
 ): Promise<ActionRun>
+export function runPost(
+  inputs: Record<string, string>,
+  state: Map<string, string>,
+  options?: { workspace?: string; env?: Record<string, string>; echo?: boolean }
+): StepRun

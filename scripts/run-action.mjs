@@ -123,13 +123,17 @@ function stepFiles() {
   })
 }
 
+/** The post step alone, with the state a main step saved: the runner runs
+ * the post steps at the end of the job, after every other step. */
+export function runPost(inputs, state, options = {}, files = stepFiles()) {
+  const stateEnv = Object.fromEntries([...state].map(([name, value]) => [`STATE_${name}`, value]))
+  const workspace = options.workspace ?? process.cwd()
+  return step(inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
+}
+
 /** Post with the state main saved, and the whole run: both steps and the JSON report. */
-function withPost(main, inputs, options, files, workspace) {
-  const stateEnv = Object.fromEntries([...main.state].map(([name, value]) => [`STATE_${name}`, value]))
-  const post =
-    options.post === false
-      ? undefined
-      : step(inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
+function withPost(main, inputs, options, files) {
+  const post = options.post === false ? undefined : runPost(inputs, main.state, options, files)
   const reportPath = main.outputs.get('report')
   return {
     main,
@@ -144,7 +148,7 @@ export function runAction(inputs, options = {}) {
   const files = stepFiles()
   const workspace = options.workspace ?? process.cwd()
   const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
-  return withPost(main, inputs, options, files, workspace)
+  return withPost(main, inputs, options, files)
 }
 
 /** As runAction, but main runs in the background and `options.onMainLine`
@@ -153,7 +157,7 @@ export async function runActionWatched(inputs, options) {
   const files = stepFiles()
   const workspace = options.workspace ?? process.cwd()
   const main = await watchedStep(inputs, options.env ?? {}, files('main'), workspace, options.onMainLine)
-  return withPost(main, inputs, options, files, workspace)
+  return withPost(main, inputs, options, files)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

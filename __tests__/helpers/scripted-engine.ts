@@ -89,7 +89,21 @@ export interface EngineState {
   namespaces: Record<string, { id: string; route: string; dev: string; devLater?: string }>
 }
 
-export function engine(state: EngineState): ScriptedEngine {
+/** The engine's clock when full mode checked that the project was new. */
+export const ENGINE_TIME = '2026-11-28T12:00:00.000000000Z'
+
+/** Full mode: the project does not exist until `up` (the first listing is
+ * the ownership check), and its containers are created after ENGINE_TIME. */
+function fullModeRules(all: RawOptions[], ids: string[]): [RegExp, Answer | Answer[]][] {
+  const created = all.map((options, i) => `${ids[i]}\t/${options.name}\t2026-11-28T12:00:01.000000000Z`)
+  return [
+    [/^docker ps --all --quiet/, [{ stdout: '' }, { stdout: ids.join('\n') }]],
+    [/^docker info --format/, { stdout: `${ENGINE_TIME}\n` }],
+    [/^docker container inspect --format/, { stdout: `${created.join('\n')}\n` }]
+  ]
+}
+
+export function engine(state: EngineState, { full = false } = {}): ScriptedEngine {
   const all = [state.vpn, ...state.workers].map((options) => ({
     ...options,
     project: PROJECT,
@@ -97,6 +111,7 @@ export function engine(state: EngineState): ScriptedEngine {
   }))
   const ids = all.map((options) => `${options.service}-id`)
   return new ScriptedEngine([
+    ...(full ? fullModeRules(all, ids) : []),
     [/^docker version/, { stdout: '27.3.1\n' }],
     [/^docker compose version --short/, { stdout: '2.29.7\n' }],
     [/^docker compose .* config --format json$/, { stdout: DEMO_CONFIG }],

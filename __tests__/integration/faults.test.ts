@@ -91,10 +91,12 @@ describe('cancellation', () => {
     'stops what main started, and the post step removes everything',
     () => {
       const name = project('cancel')
-      // SIGTERM 1.5 s in: main has saved its state and `up` is under way.
+      // SIGTERM 3 s in: main has saved its state and `up` is under way (it
+      // begins 1.5 to 2 s in, after preflight and the ownership check, and
+      // the vpn is healthy 3 to 4 s later).
       const run = runAction(
         { 'working-directory': 'demo', 'project-name': name, 'health-timeout': '120' },
-        { cancelMainAfterMs: 1500 }
+        { cancelMainAfterMs: 3000 }
       )
       expect(run.main.exitCode).toBe(143)
       expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('Cancelled (SIGTERM)')])

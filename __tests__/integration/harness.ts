@@ -9,6 +9,7 @@ import {
   ROOT,
   runAction as runActionIn,
   runActionWatched as runActionWatchedIn,
+  runPost as runPostIn,
   type ActionRun,
   type StepRun
 } from '../../scripts/run-action.mjs'
@@ -25,6 +26,16 @@ export function runAction(
   const run = runActionIn(inputs, { workspace: STACKS, ...options })
   if (run.report) expect(validateReport(run.report)).toEqual([])
   return run
+}
+
+/** The post step alone, with the state of a main step, as the runner runs
+ * it at the end of the job. */
+export function runPost(
+  inputs: Record<string, string>,
+  state: Map<string, string>,
+  options: { env?: Record<string, string>; workspace?: string } = {}
+): StepRun {
+  return runPostIn(inputs, state, { workspace: STACKS, ...options })
 }
 
 /** Workflow commands of one kind printed by a step (e.g. `error`), unescaped. */
@@ -73,13 +84,13 @@ export function composeDown(project: string): void {
 /** Several people may run tests on one engine at once, each with a prefix of their own. */
 export const PROJECT_PREFIX = process.env.OTC_TEST_PROJECT_PREFIX || 'otc-it'
 
-export function uniqueProject(name: string): string {
-  return `${PROJECT_PREFIX}-${name}-${process.pid}-${Date.now().toString(36)}`
+export function uniqueProject(name: string, prefix = PROJECT_PREFIX): string {
+  return `${prefix}-${name}-${process.pid}-${Date.now().toString(36)}`
 }
 
 /** Unique project names for a test file's tests; after each test, none of
  * the projects it named may have left anything behind. */
-export function trackProjects(): (name: string) => string {
+export function trackProjects(prefix?: string): (name: string) => string {
   let names: string[] = []
   afterEach(() => {
     const named = names
@@ -87,7 +98,7 @@ export function trackProjects(): (name: string) => string {
     for (const name of named) expect(leftovers(name)).toEqual([])
   })
   return (name) => {
-    const unique = uniqueProject(name)
+    const unique = uniqueProject(name, prefix)
     names.push(unique)
     return unique
   }

@@ -193,30 +193,6 @@ describe('the CLI on a broken stack', () => {
     5 * MINUTES
   )
 
-  it(
-    'tears down what it started when it gets SIGTERM (cron, systemd), and exits 143',
-    () => {
-      const name = project('cli-term')
-      const argv = [
-        'timeout',
-        '--preserve-status',
-        '--signal=TERM',
-        '1.5s',
-        process.execPath,
-        join(ROOT, 'dist/cli/index.js'),
-        '--working-directory',
-        'demo',
-        '--project-name',
-        name
-      ]
-      const result = spawnSync(argv[0], argv.slice(1), { cwd: STACKS, encoding: 'utf8', timeout: 2 * MINUTES })
-      expect(result.status).toBe(143)
-      expect(result.stderr).toContain('error: Cancelled (SIGTERM).')
-      expect(result.stdout).toMatch(new RegExp(`Removed .* of project ${name}; nothing of it is left\\.`))
-    },
-    3 * MINUTES
-  )
-
   it('exits 2 with one line on bad input', () => {
     const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/index.js'), '--mode', 'sometimes'], {
       cwd: STACKS,

@@ -84,6 +84,34 @@ export interface ProjectResources {
   volumes: string[]
 }
 
+export type ResourceKind = keyof ProjectResources
+
+/** One resource of a project, as `docker <kind> inspect` describes it. */
+export interface DatedResource {
+  id: string
+  name: string
+  /** When the engine created it, on the engine's clock. */
+  created: Date
+}
+
+export type ProjectInventory = Record<ResourceKind, DatedResource[]>
+
+/** How each kind is inspected: id, name and creation time, one line each. */
+const INSPECT: Record<ResourceKind, string[]> = {
+  containers: ['docker', 'container', 'inspect', '--format', '{{.Id}}\t{{.Name}}\t{{.Created}}'],
+  networks: ['docker', 'network', 'inspect', '--format', '{{.Id}}\t{{.Name}}\t{{.Created}}'],
+  volumes: ['docker', 'volume', 'inspect', '--format', '{{.Name}}\t{{.Name}}\t{{.CreatedAt}}']
+}
+
+/** Reads the lines printed by an INSPECT template. */
+export function parseInventoryLines(text: string): DatedResource[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim().split('\t'))
+    .filter((fields) => fields.length === 3)
+    .map(([id, name, created]) => ({ id, name: name.replace(/^\//, ''), created: new Date(created) }))
+}
+
 export class Docker {
   constructor(
     private readonly runner: CommandRunner,
@@ -186,6 +214,33 @@ export class Docker {
       this.listIds(['docker', 'volume', 'ls', '--quiet', ...filter])
     ])
     return { containers, networks, volumes }
+  }
+
+  /** Names and creation times of the given resources. One that is removed
+   * meanwhile is missing from the answer: inspect still prints the others. */
+  async inventory(resources: ProjectResources): Promise<ProjectInventory> {
+    const inspect = async (kind: ResourceKind): Promise<DatedResource[]> => {
+      if (resources[kind].length === 0) return []
+      const result = await this.run([...INSPECT[kind], ...resources[kind]], LIMITS.query)
+      return parseInventoryLines(result.stdout)
+    }
+    const [containers, networks, volumes] = await Promise.all([
+      inspect('containers'),
+      inspect('networks'),
+      inspect('volumes')
+    ])
+    return { containers, networks, volumes }
+  }
+
+  /** The engine's clock: creation times are on it, and a remote engine's
+   * clock may differ from ours. */
+  async engineTime(): Promise<Date> {
+    const argv = ['docker', 'info', '--format', '{{.SystemTime}}']
+    const result = await this.run(argv, LIMITS.query)
+    const time = new Date(result.stdout.trim())
+    if (result.exitCode !== 0 || Number.isNaN(time.getTime()))
+      throw new Error(`docker info gave no engine time: ${firstLine(result.stderr || result.stdout)}`)
+    return time
   }
 
   /** Removes resources by id; what Compose could not remove (for example when

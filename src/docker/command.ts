@@ -36,20 +36,26 @@ const KILL_GRACE_MS = 3000
 export class ProcessRunner implements CommandRunner {
   /** The commands still running: how to stop each, and when it has ended. */
   private readonly running = new Map<() => void, Promise<CommandResult>>()
+  /** Set by stopAll: a stopped run starts nothing more. */
+  private stopped = false
 
   constructor(private readonly log: (line: string) => void = () => {}) {}
 
   /** Stops every command still running (on cancellation): they run in
    * process groups of their own, so a signal to this process misses them.
    * Resolves once they have all ended, so that a teardown after it sees
-   * everything they created. */
+   * everything they created. From then on this runner starts nothing: the
+   * code whose commands were stopped goes on for a moment, and a `docker
+   * compose up` it started then would outlive the process. */
   async stopAll(): Promise<void> {
+    this.stopped = true
     const ended = [...this.running].map(([stop, done]) => (stop(), done))
     await Promise.all(ended)
   }
 
   run(argv: string[], options: RunOptions): Promise<CommandResult> {
     this.log(`$ ${argv.map(quoteForDisplay).join(' ')}`)
+    if (this.stopped) return Promise.resolve(notStarted(argv))
     const started = Date.now()
     let registered: () => void = () => {}
     const done = new Promise<CommandResult>((resolve) => {
@@ -93,6 +99,11 @@ export class ProcessRunner implements CommandRunner {
     this.running.set(registered, done)
     return done
   }
+}
+
+function notStarted(argv: string[]): CommandResult {
+  const stderr = 'not started: the run is being stopped'
+  return { argv, exitCode: 1, stdout: '', stderr, killed: true, durationMs: 0 }
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -1,26 +1,20 @@
-// Removes everything of the project: Compose's `down` first, then whatever
-// still carries the project's label (Compose cannot remove what its files no
-// longer describe, or anything when the files are gone). Safe to run twice.
+// Removes what this run created of its project: Compose's `down` first, then
+// whatever still carries the project's label (Compose cannot remove what its
+// files no longer describe, or anything when the files are gone). What was
+// created before the run's `up` began is somebody else's and is kept; then
+// only this run's resources are removed, by id. Safe to run twice.
 import type { ComposeProject } from '../compose/project.js'
-import { LIMITS, firstLine, type Docker, type ProjectResources } from './client.js'
+import { LIMITS, firstLine, type Docker, type ProjectInventory, type ProjectResources } from './client.js'
+import { countResources, describeResources, minus, notCreatedSince } from './ownership.js'
 
 export interface TeardownReport {
   removed: ProjectResources
   /** What could not be removed; empty when the project is gone. */
   left: ProjectResources
+  /** What was there before the run's `up` began, and so was left alone. */
+  kept: ProjectResources
   /** Problems worth a warning; teardown never fails the run. */
   problems: string[]
-}
-
-export function countResources(resources: ProjectResources): number {
-  return resources.containers.length + resources.networks.length + resources.volumes.length
-}
-
-export function describeResources(resources: ProjectResources): string {
-  const parts = Object.entries(resources)
-    .filter(([, ids]) => ids.length > 0)
-    .map(([kind, ids]) => `${ids.length} ${ids.length === 1 ? kind.replace(/s$/, '') : kind}`)
-  return parts.length ? parts.join(', ') : 'nothing'
 }
 
 export type TeardownPolicy = 'always' | 'on-success' | 'never'
@@ -37,20 +31,29 @@ export function keptMessage(projectName: string, policy: TeardownPolicy, result:
 
 /** One line on what a teardown removed, and whether anything is left. */
 export function removedMessage(report: TeardownReport, projectName: string): string {
-  const left = countResources(report.left)
-  const rest = left === 0 ? 'nothing of it is left' : `${describeResources(report.left)} could not be removed`
-  return `Removed ${describeResources(report.removed)} of project ${projectName}; ${rest}.`
+  const unremoved = minus(report.left, report.kept)
+  const kept = countResources(report.kept)
+  const rest = [
+    kept === 0 ? '' : `kept ${describeResources(report.kept)} that this run did not create`,
+    countResources(unremoved) === 0 ? '' : `${describeResources(unremoved)} could not be removed`
+  ].filter(Boolean)
+  if (countResources(report.removed) === 0 && rest.length === 0)
+    return `Project ${projectName} had nothing on the engine: nothing to remove.`
+  return `Removed ${describeResources(report.removed)} of project ${projectName}; ${rest.join('; ') || 'nothing of it is left'}.`
 }
 
-function minus(before: ProjectResources, after: ProjectResources): ProjectResources {
-  const keep = (kind: keyof ProjectResources): string[] => before[kind].filter((id) => !after[kind].includes(id))
-  return { containers: keep('containers'), networks: keep('networks'), volumes: keep('volumes') }
-}
-
-export async function teardown(docker: Docker, project: ComposeProject): Promise<TeardownReport> {
-  const problems: string[] = []
+/** Tears down the project; with `createdSince` (engine time when the run's
+ * `up` began), only what was created from then on. */
+export async function teardown(docker: Docker, project: ComposeProject, createdSince?: Date): Promise<TeardownReport> {
   const before = await docker.projectResources(project.projectName)
-  if (countResources(before) === 0) return { removed: before, left: before, problems }
+  const none = { containers: [], networks: [], volumes: [] }
+  if (countResources(before) === 0) return { removed: before, left: before, kept: none, problems: [] }
+  if (createdSince) {
+    const inventory = await docker.inventory(before)
+    const foreign = notCreatedSince(before, inventory, createdSince)
+    if (countResources(foreign) > 0) return removeOurs(docker, project.projectName, before, foreign, inventory)
+  }
+  const problems: string[] = []
   const down = await docker.composeRun(
     project,
     ['down', '--volumes', '--remove-orphans', '--timeout', '10'],
@@ -62,13 +65,38 @@ export async function teardown(docker: Docker, project: ComposeProject): Promise
     )
   let left = await docker.projectResources(project.projectName)
   if (countResources(left) > 0) {
-    for (const result of await docker.removeResources(left)) {
-      if (result.exitCode !== 0)
-        problems.push(`${result.argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
-    }
+    await removeEach(docker, left, problems)
     left = await docker.projectResources(project.projectName)
   }
   if (countResources(left) > 0)
     problems.push(`Could not remove ${describeResources(left)} of project ${project.projectName}.`)
-  return { removed: minus(before, left), left, problems }
+  return { removed: minus(before, left), left, kept: none, problems }
+}
+
+/** The project holds resources from before this run's `up`: Compose would
+ * remove them with the rest, so this run's own are removed one by one. */
+async function removeOurs(
+  docker: Docker,
+  projectName: string,
+  before: ProjectResources,
+  foreign: ProjectResources,
+  inventory: ProjectInventory
+): Promise<TeardownReport> {
+  const problems: string[] = []
+  await removeEach(docker, minus(before, foreign), problems)
+  const left = await docker.projectResources(projectName)
+  // What was removed meanwhile by someone else is not kept.
+  const kept = minus(foreign, minus(foreign, left))
+  if (countResources(kept) > 0)
+    problems.unshift(
+      `Not removing ${describeResources(kept, inventory)} of project ${projectName}: created before this run's docker compose up began, so another run or a person made them. Find out whose they are before removing them.`
+    )
+  return { removed: minus(before, left), left, kept, problems }
+}
+
+/** Removes by id; each removal that fails is a problem. */
+async function removeEach(docker: Docker, resources: ProjectResources, problems: string[]): Promise<void> {
+  for (const result of await docker.removeResources(resources)) {
+    if (result.exitCode !== 0) problems.push(`${result.argv.slice(0, 3).join(' ')} failed: ${firstLine(result.stderr)}`)
+  }
 }

@@ -7,6 +7,7 @@ import { composeSources, type ComposeProject } from '../compose/project.js'
 import { Docker, LIMITS } from '../docker/client.js'
 import type { CommandRunner } from '../docker/command.js'
 import { ProjectEvents } from '../docker/events.js'
+import { claimProject } from '../docker/ownership.js'
 import { compareWithCompose } from '../preflight/compare.js'
 import { preflight, serviceAvailability } from '../preflight/rules.js'
 import type { PreflightOptions } from '../preflight/wording.js'
@@ -19,9 +20,19 @@ import { RunRecord, type Log } from './record.js'
 
 export type { Log } from './record.js'
 
-/** Called once the project is known and before anything starts, so that a
- * front can arrange its teardown even if the run is cut short. */
-export type OnStarting = (project: ComposeProject, compose: string[]) => void
+/** A project that full mode is about to start, and what its teardown needs. */
+export interface StartedProject {
+  project: ComposeProject
+  /** How Compose is called on this engine. */
+  compose: string[]
+  /** The engine's time just before `up`: what the project holds from before
+   * then was not created by this run, and its teardown leaves it alone. */
+  upStarted: Date
+}
+
+/** Called once the project is known to be this run's own and before anything
+ * starts, so that a front can arrange its teardown even if the run is cut short. */
+export type OnStarting = (started: StartedProject) => void
 
 /** Runs the phases in order; returns when the verdict is known. */
 export async function execute(
@@ -43,12 +54,14 @@ export async function execute(
     confirmWithCompose(docker, project, model, record, settings)
   )
   if (settings.preflight === 'fail' && record.hasErrors()) return record.report()
+  // A project that exists is not this run's: neither started nor torn down.
+  const upStarted = settings.mode === 'full' ? await claimProject(docker, project.projectName) : undefined
   const deadline = record.startedAt + runBudgetMs(settings)
   const events = new ProjectEvents(docker, project.projectName)
   events.start(deadline - Date.now())
   try {
     const live = new LivePhases(settings, model, project, record, docker, events, deadline)
-    if (settings.mode === 'full') onStarting?.(project, docker.compose)
+    if (upStarted) onStarting?.({ project, compose: docker.compose, upStarted })
     const health = await log.group(settings.mode === 'full' ? 'Boot and wait for health' : 'Wait for health', () =>
       settings.mode === 'full' ? live.bootAndWait() : live.waitHealthy(Date.now())
     )

@@ -11,7 +11,7 @@ import { annotationsFor, place } from '../report/annotations.js'
 import type { RunReport } from '../report/schema.js'
 import { summaryMarkdown } from '../report/summary.js'
 import { defaultWorkspace, readSettings } from '../settings.js'
-import { guardRun } from './shutdown.js'
+import { guardRun, type Shutdown } from './shutdown.js'
 import { runState } from './state.js'
 
 const actionLog: Log = {
@@ -22,22 +22,27 @@ const actionLog: Log = {
 
 export async function main(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
   runState.markMain()
+  let shutdown: Shutdown | undefined
   try {
     const settings = readSettings((name) => core.getInput(name), environment)
     runState.saveTeardown(settings.teardown)
     const runner = new ProcessRunner((line) => core.debug(line))
     // Cut short, main fails and leaves the cleaning to the post step, which
     // the runner still runs.
-    guardRun(settings, runner, (message) => core.setFailed(`${message} The post step tears the project down.`))
-    // Saved before anything starts, so that the post step cleans up even
-    // when this step fails, times out or is cancelled.
-    const report = await execute(settings, runner, actionLog, environment, (project, compose) =>
-      runState.saveStarted({ project, compose })
+    shutdown = guardRun(settings, runner, (message) =>
+      core.setFailed(`${message} The post step tears the project down.`)
     )
+    // Saved before anything starts, so that the post step cleans up even
+    // when this step fails, times out or is cancelled; never for a project
+    // that already existed, so that the post step leaves that one alone.
+    const report = await execute(settings, runner, actionLog, environment, runState.saveStarted)
+    // Cut short, the verdict is about commands that were stopped under it:
+    // the shutdown has failed the step and says why.
+    if (shutdown.stopping) return
     runState.saveResult(report.result)
     await publish(report, settings.workspace, environment)
   } catch (error) {
-    failClearly(error, defaultWorkspace(environment))
+    if (!shutdown?.stopping) failClearly(error, defaultWorkspace(environment))
   }
 }
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import { Docker } from '../docker/client.js'
 import { ProcessRunner } from '../docker/command.js'
 import { removedMessage, shouldTearDown, teardown } from '../docker/teardown.js'
-import { execute, type Log } from '../engine/run.js'
+import { execute, type Log, type StartedProject } from '../engine/run.js'
 import { UserError } from '../errors.js'
 import { place } from '../report/annotations.js'
 import { textReport } from '../report/text.js'
@@ -29,18 +29,23 @@ Lists take commas; an option may be repeated. Also:
 Exit codes: 0 passed, 1 failed, 2 bad input or no usable Docker.`
 
 /** Progress goes to standard output, or to standard error when the JSON
- * report takes standard output. */
-function consoleLog(verbose: boolean, toStderr: boolean): Log {
+ * report takes standard output. `muted`: from when on the log says nothing. */
+function consoleLog(verbose: boolean, toStderr: boolean, muted: () => boolean = () => false): Log {
   const print = toStderr ? console.error : console.log
+  const say = (message: string): void => (muted() ? undefined : print(message))
   return {
-    info: (message) => print(message),
-    debug: (message) => (verbose ? print(message) : undefined),
+    info: say,
+    debug: (message) => (verbose ? say(message) : undefined),
     group: async (name, run) => {
-      print(`── ${name}`)
+      say(`── ${name}`)
       return run()
     }
   }
 }
+
+/** What the CLI awaits once a cancel or the deadline has taken over: the
+ * shutdown tears down and ends the process itself. */
+const UNTIL_EXIT = new Promise<never>(() => {})
 
 function parse(argv: string[]) {
   return parseArgs({
@@ -66,28 +71,40 @@ async function cli(argv: string[]): Promise<number> {
   const settings = readSettings(option, process.env, process.cwd())
   // Checked before anything starts: a report that cannot be written is bad input.
   const jsonPath = values.json === undefined ? undefined : readReportPath(values.json, settings.workspace)
-  const log = consoleLog(Boolean(values.verbose), jsonPath === '-')
-  const runner = new ProcessRunner((line) => log.debug(line))
+  const verbose = Boolean(values.verbose)
+  const log = consoleLog(verbose, jsonPath === '-')
+  // Once a cancel or the deadline has taken over, what the engine goes on to
+  // say about the commands that were stopped under it is noise, and its
+  // verdict is no verdict: the shutdown has the last word.
+  const engineLog = consoleLog(verbose, jsonPath === '-', () => shutdown.stopping)
+  const runner = new ProcessRunner((line) => engineLog.debug(line))
   // The CLI has no post step: it tears down itself, also on Ctrl-C, SIGTERM
   // and when the run overruns its deadline, and only once.
   let tearDown: (() => Promise<void>) | undefined
-  guardRun(settings, runner, async (message) => {
+  const shutdown = guardRun(settings, runner, async (message) => {
     console.error(`error: ${message}${tearDown ? ' Removing what this run started…' : ''}`)
     await tearDown?.()
   })
-  const report = await execute(settings, runner, log, process.env, (project, compose) => {
-    tearDown = once(async () => {
-      const removed = await teardown(new Docker(runner, compose), project)
-      log.info(removedMessage(removed, project.projectName))
-      for (const problem of removed.problems) console.error(`warning: ${problem}`)
-    })
-  })
+  const report = await execute(settings, runner, engineLog, process.env, (started) => {
+    tearDown = once(() => tearDownStarted(started, log))
+  }).catch((error: unknown) => (shutdown.stopping ? UNTIL_EXIT : Promise.reject(error)))
+  if (shutdown.stopping) return UNTIL_EXIT
   if (tearDown && shouldTearDown(settings.teardown, report.result)) await log.group('Teardown', tearDown)
+  if (shutdown.stopping) return UNTIL_EXIT
   const json = `${JSON.stringify(report, null, 2)}\n`
   if (jsonPath === '-') process.stdout.write(json)
   else console.log(textReport(report, settings.workspace))
   if (jsonPath && jsonPath !== '-') writeFileSync(jsonPath, json)
   return report.result === 'passed' ? 0 : 1
+}
+
+/** Removes what the run started. Its commands run apart from the run's own,
+ * which a cancel stops: a second signal cannot cut the teardown short. */
+async function tearDownStarted({ project, compose, upStarted }: StartedProject, log: Log): Promise<void> {
+  const docker = new Docker(new ProcessRunner((line) => log.debug(line)), compose)
+  const removed = await teardown(docker, project, upStarted)
+  log.info(removedMessage(removed, project.projectName))
+  for (const problem of removed.problems) console.error(`warning: ${problem}`)
 }
 
 /** The first call runs `run`; later calls share its promise. */

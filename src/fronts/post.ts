@@ -15,7 +15,9 @@ export async function post(): Promise<void> {
   if (!shouldTearDown(policy, result)) return core.info(keptMessage(projectName, policy, result))
   try {
     const docker = new Docker(new ProcessRunner((line) => core.debug(line)), started.compose)
-    const report = await core.group(`Tear down ${projectName}`, () => teardown(docker, started.project))
+    const report = await core.group(`Tear down ${projectName}`, () =>
+      teardown(docker, started.project, started.upStarted)
+    )
     core.info(removedMessage(report, projectName))
     for (const problem of report.problems) core.warning(problem, { title: 'Teardown' })
   } catch (error) {

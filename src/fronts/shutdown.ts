@@ -20,13 +20,18 @@ const CANCEL_SIGNALS = [
 ] as const
 
 export class Shutdown {
-  private stopping = false
+  private begun = false
 
   constructor(
     private readonly runner: Stoppable,
     private readonly lastWord: LastWord,
     private readonly exit: Exit = process.exit
   ) {}
+
+  /** True once a cancel signal or the deadline has taken over the run's end. */
+  get stopping(): boolean {
+    return this.begun
+  }
 
   /** Listens for the cancel signals for the rest of the process's life. */
   onCancel(): this {
@@ -44,11 +49,11 @@ export class Shutdown {
   }
 
   private begin(code: number, message: string): void {
-    if (this.stopping) {
+    if (this.begun) {
       process.stderr.write(`${message} Already stopping: wait for the cleanup to finish.\n`)
       return
     }
-    this.stopping = true
+    this.begun = true
     void this.stopAndExit(code, message)
   }
 

@@ -3,38 +3,37 @@
 // started, never one it works out again.
 import * as core from '@actions/core'
 import type { ComposeProject } from '../compose/project.js'
-import type { RunReport } from '../report/schema.js'
 import type { TeardownPolicy } from '../docker/teardown.js'
+import type { StartedProject } from '../engine/run.js'
+import type { RunReport } from '../report/schema.js'
 
 const KEYS = {
   isPost: 'isPost',
   project: 'composeProject',
   compose: 'composeCommand',
+  upStarted: 'upStarted',
   teardown: 'teardown',
   result: 'result'
 } as const
-
-/** The project main started and how to reach it. */
-export interface StartedProject {
-  project: ComposeProject
-  compose: string[]
-}
 
 export const runState = {
   /** True in the post step: main marks its run first thing. */
   isPost: (): boolean => core.getState(KEYS.isPost) === 'true',
   markMain: (): void => core.saveState(KEYS.isPost, 'true'),
 
-  saveStarted: ({ project, compose }: StartedProject): void => {
+  /** Saved only for a project this run may call its own (see claimProject). */
+  saveStarted: ({ project, compose, upStarted }: StartedProject): void => {
     core.saveState(KEYS.project, JSON.stringify(project))
     core.saveState(KEYS.compose, JSON.stringify(compose))
+    core.saveState(KEYS.upStarted, upStarted.toISOString())
   },
   started: (): StartedProject | undefined => {
     const project = core.getState(KEYS.project)
     if (!project) return undefined
     return {
       project: JSON.parse(project) as ComposeProject,
-      compose: JSON.parse(core.getState(KEYS.compose)) as string[]
+      compose: JSON.parse(core.getState(KEYS.compose)) as string[],
+      upStarted: new Date(core.getState(KEYS.upStarted))
     }
   },
 

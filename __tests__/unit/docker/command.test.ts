@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { ProcessRunner, quoteForDisplay } from '../../../src/docker/command.js'
 
@@ -40,5 +43,18 @@ describe('ProcessRunner', () => {
 describe('quoteForDisplay', () => {
   it('quotes words that a reader could misread', () => {
     expect(['docker', 'a b', "it's"].map(quoteForDisplay).join(' ')).toBe(`docker 'a b' 'it'\\''s'`)
+  })
+})
+
+describe('ProcessRunner.stopAll', () => {
+  it('waits for every command to end, and from then on starts nothing', async () => {
+    const runner = new ProcessRunner()
+    const running = runner.run(['sleep', '30'], { timeoutMs: 60_000 })
+    await runner.stopAll()
+    expect(await running).toMatchObject({ killed: true })
+    const marker = join(tmpdir(), `otc-not-started-${process.pid}`)
+    const after = await runner.run(['touch', marker], { timeoutMs: 5000 })
+    expect(after).toMatchObject({ exitCode: 1, killed: true, stderr: 'not started: the run is being stopped' })
+    expect(existsSync(marker)).toBe(false)
   })
 })

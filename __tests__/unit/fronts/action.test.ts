@@ -8,6 +8,7 @@ import type { CommandRunner } from '../../../src/docker/command.js'
 import { emptyRecord, mockCore, type Recorded } from '../../helpers/core-mock.js'
 import {
   engine,
+  ENGINE_TIME,
   PROJECT,
   tunnelNamespace,
   verifyInputs,
@@ -27,12 +28,19 @@ jest.unstable_mockModule('../../../src/docker/command.js', () => ({
   }
 }))
 
-function healthyDemo(): ScriptedEngine {
-  return engine({
-    vpn,
-    workers: [worker('celery'), worker('celery_monitoring')],
-    namespaces: { 'openvpn-id': tunnelNamespace, 'celery-id': tunnelNamespace, 'celery_monitoring-id': tunnelNamespace }
-  })
+function healthyDemo(options: { full?: boolean } = {}): ScriptedEngine {
+  return engine(
+    {
+      vpn,
+      workers: [worker('celery'), worker('celery_monitoring')],
+      namespaces: {
+        'openvpn-id': tunnelNamespace,
+        'celery-id': tunnelNamespace,
+        'celery_monitoring-id': tunnelNamespace
+      }
+    },
+    options
+  )
 }
 
 async function runMain(inputs: Record<string, string>): Promise<Recorded> {
@@ -72,16 +80,37 @@ describe('main', () => {
   })
 
   it('full: saves the project for the post step before it runs up, then passes', async () => {
-    const scripted = healthyDemo()
+    const scripted = healthyDemo({ full: true })
     runner = scripted
     const r = await runMain({ ...verifyInputs, mode: 'full' })
     const saved = JSON.parse(r.state.get('composeProject')!) as { projectName: string; files: string[] }
     expect(saved.projectName).toBe(PROJECT)
     expect(saved.files).toEqual([join(ROOT, 'fixtures/stacks/demo/docker-compose.yml')])
     expect(JSON.parse(r.state.get('composeCommand')!)).toEqual(['docker', 'compose'])
+    expect(r.state.get('upStarted')).toBe(new Date(ENGINE_TIME).toISOString())
     expect(scripted.calls.some((call) => /^docker compose .* up --detach$/.test(call))).toBe(true)
     expect(r.state.get('result')).toBe('passed')
     expect(r.outputs.get('result')).toBe('passed')
+  })
+
+  it('full on a project that exists: one error annotation naming it, nothing started, nothing saved to tear down', async () => {
+    const scripted = healthyDemo()
+    runner = scripted
+    const r = await runMain({ ...verifyInputs, mode: 'full' })
+    expect(r.annotations).toEqual([
+      {
+        level: 'error',
+        // The scripted engine does not answer the inspect template: counts without names.
+        message: expect.stringMatching(
+          /^Input 'project-name': project 'schema-unit' already exists on this Docker engine: 3 containers\. .* use mode: verify\.$/
+        ),
+        properties: { title: 'Bad input' }
+      }
+    ])
+    expect(scripted.calls.filter((call) => / (up|down|rm|stop|kill|restart) /.test(`${call} `))).toEqual([])
+    expect(r.state.has('composeProject')).toBe(false)
+    expect(r.outputs.get('result')).toBe('failed')
+    expect(process.exitCode).toBe(1)
   })
 
   it('bad input: one error annotation, result failed, nothing saved to tear down, no stack trace', async () => {

@@ -87,6 +87,18 @@ describe('the CLI', () => {
   })
 
   it('full: runs up, tears down once and says what it removed', async () => {
+    runner = engine(
+      {
+        vpn,
+        workers: [worker('celery'), worker('celery_monitoring')],
+        namespaces: {
+          'openvpn-id': tunnelNamespace,
+          'celery-id': tunnelNamespace,
+          'celery_monitoring-id': tunnelNamespace
+        }
+      },
+      { full: true }
+    )
     const run = await runCli('--mode', 'full', ...demo)
     expect(runner.calls.filter((call) => / up --detach$/.test(call))).toHaveLength(1)
     expect(runner.calls.filter((call) => / down --volumes/.test(call))).toHaveLength(1)

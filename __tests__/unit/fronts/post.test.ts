@@ -34,15 +34,18 @@ async function runPost(state: Record<string, string>): Promise<Recorded> {
 const started = {
   isPost: 'true',
   composeProject: JSON.stringify(project),
-  composeCommand: JSON.stringify(['docker', 'compose'])
+  composeCommand: JSON.stringify(['docker', 'compose']),
+  upStarted: '2026-11-28T12:00:00.000Z'
 }
 
 beforeEach(() => {
   jest.resetModules()
-  // Two containers and a network before `down`; nothing after it.
+  // Two containers and a network before `down`, created after `up` began; nothing after it.
   runner = new ScriptedEngine([
     [/^docker ps --all --quiet/, [{ stdout: 'c1\nc2\n' }, { stdout: '' }]],
-    [/^docker network ls/, [{ stdout: 'n1\n' }, { stdout: '' }]]
+    [/^docker network ls/, [{ stdout: 'n1\n' }, { stdout: '' }]],
+    [/^docker container inspect/, { stdout: 'c1\t/c1\t2026-11-28T12:00:01Z\nc2\t/c2\t2026-11-28T12:00:02Z\n' }],
+    [/^docker network inspect/, { stdout: 'n1\tn1\t2026-11-28T12:00:00.5Z\n' }]
   ])
 })
 
@@ -69,6 +72,25 @@ describe('post', () => {
     )
     expect(r.log).toContain('Removed 2 containers, 1 network of project otc-42-1-check; nothing of it is left.')
     expect(r.annotations).toEqual([])
+  })
+
+  it('keeps what was created before main ran up, and removes only its own', async () => {
+    runner = new ScriptedEngine([
+      [/^docker ps --all --quiet/, [{ stdout: 'old\nc1\n' }, { stdout: 'old\n' }]],
+      [/^docker container inspect/, { stdout: 'old\t/db-1\t2026-11-28T11:00:00Z\nc1\t/c1\t2026-11-28T12:00:01Z\n' }]
+    ])
+    const r = await runPost({ ...started, teardown: 'always', result: 'passed' })
+    expect(runner.calls.some((call) => call.includes(' down '))).toBe(false)
+    expect(runner.calls).toContain('docker rm --force --volumes c1')
+    expect(r.log).toContain(
+      'Removed 1 container of project otc-42-1-check; kept 1 container that this run did not create.'
+    )
+    expect(r.annotations).toEqual([
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringMatching(/^Not removing 1 container \(db-1\) of project otc-42-1-check: created before/)
+      })
+    ])
   })
 
   it('tears down when main ended before its verdict (no result saved means failed, policy always)', async () => {

@@ -58,8 +58,10 @@ describe('cancel signals', () => {
 
   it('lets a second signal change nothing while the first one is being answered', async () => {
     const r = recorder(50)
-    new Shutdown(r.runner, r.lastWord, r.exit).onCancel()
+    const shutdown = new Shutdown(r.runner, r.lastWord, r.exit).onCancel()
+    expect(shutdown.stopping).toBe(false)
     process.emit('SIGTERM')
+    expect(shutdown.stopping).toBe(true)
     process.emit('SIGTERM')
     process.emit('SIGINT')
     expect(await r.exited).toBe(143)

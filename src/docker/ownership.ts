@@ -1,0 +1,86 @@
+// What of a compose project this run may call its own. Full mode starts only a
+// project that does not exist yet, and its teardown removes only what was
+// created after its `up` began: a project that is somebody else's (a running
+// deployment, another run's stack) keeps its containers and its data volumes.
+//
+// What remains: two runs given the same project-name at nearly the same moment
+// can both find nothing and both run `up`, if neither listing sees what the
+// other's `up` has begun to create (its network comes first). Compose then
+// shares one project between them: the later `up` adopts or recreates the
+// earlier one's containers, and each teardown removes what was created after
+// its own `up` began, so the earlier run removes what the later one created,
+// and both may report having removed it. The window is the time from one
+// run's listing until its `up` has created the network (well under a second:
+// three listings, a `docker info`, Compose's start), and only an explicit,
+// shared project-name opens it: the default name is unique to each step run.
+// A lock on the engine would close it, but Docker has no lock a project can
+// take without creating a resource of its own.
+import { InputError } from '../errors.js'
+import type { Docker, ProjectInventory, ProjectResources, ResourceKind } from './client.js'
+
+const KINDS: ResourceKind[] = ['containers', 'networks', 'volumes']
+
+/** Names shown per kind in a message; the count says how many there are. */
+const NAMES_SHOWN = 3
+
+/** How precisely the engine reports creation times: containers and networks
+ * in nanoseconds (read here to the millisecond), volumes to the second. */
+const PRECISION_MS: Record<ResourceKind, number> = { containers: 1, networks: 1, volumes: 1000 }
+
+export function countResources(resources: ProjectResources): number {
+  return KINDS.reduce((sum, kind) => sum + resources[kind].length, 0)
+}
+
+/** `5 containers, 1 network`; with `named`, a few names of each kind too. */
+export function describeResources(resources: ProjectResources, named?: ProjectInventory): string {
+  const parts = KINDS.filter((kind) => resources[kind].length > 0).map((kind) => {
+    const count = resources[kind].length
+    const counted = `${count} ${count === 1 ? kind.replace(/s$/, '') : kind}`
+    const names = (named?.[kind] ?? []).filter((item) => resources[kind].includes(item.id)).map((item) => item.name)
+    if (names.length === 0) return counted
+    const more = names.length < count || names.length > NAMES_SHOWN ? ', …' : ''
+    return `${counted} (${names.slice(0, NAMES_SHOWN).join(', ')}${more})`
+  })
+  return parts.length ? parts.join(', ') : 'nothing'
+}
+
+export function minus(before: ProjectResources, after: ProjectResources): ProjectResources {
+  const keep = (kind: ResourceKind): string[] => before[kind].filter((id) => !after[kind].includes(id))
+  return { containers: keep('containers'), networks: keep('networks'), volumes: keep('volumes') }
+}
+
+/** What of `found` is not this run's: what was created before `since` (engine
+ * time), given the engine's precision, and what cannot be dated at all. */
+export function notCreatedSince(found: ProjectResources, inventory: ProjectInventory, since: Date): ProjectResources {
+  const foreign = (kind: ResourceKind): string[] =>
+    found[kind].filter((id) => {
+      const created = inventory[kind].find((item) => item.id === id)?.created.getTime() ?? NaN
+      return !(created + PRECISION_MS[kind] > since.getTime())
+    })
+  return { containers: foreign('containers'), networks: foreign('networks'), volumes: foreign('volumes') }
+}
+
+/** The project-name input names a project that already exists: full mode
+ * would take it over, and its teardown would delete it, data volumes too. */
+export function existingProjectError(
+  projectName: string,
+  found: ProjectResources,
+  named: ProjectInventory
+): InputError {
+  return new InputError(
+    'project-name',
+    `project '${projectName}' already exists on this Docker engine: ${describeResources(found, named)}. ` +
+      'Full mode starts a project of its own and removes it afterwards, so it neither uses nor touches this one. ' +
+      'Choose another project-name, or leave it empty for a name unique to this run; ' +
+      'to check a deployment that is already running, use mode: verify.'
+  )
+}
+
+/** Before full mode starts anything: refuses a project that exists, and
+ * returns the engine's time after the check. What the project holds that was
+ * created before that moment is not this run's to remove. */
+export async function claimProject(docker: Docker, projectName: string): Promise<Date> {
+  const found = await docker.projectResources(projectName)
+  if (countResources(found) > 0) throw existingProjectError(projectName, found, await docker.inventory(found))
+  return docker.engineTime()
+}
