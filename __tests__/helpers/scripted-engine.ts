@@ -178,3 +178,19 @@ export const verifyInputs = {
   'probe-targets': '10.8.0.10',
   'route-timeout': '1'
 }
+
+/** The demo stack, healthy, with the tunnel in one shared namespace. */
+export function healthyDemo(options: { full?: boolean } = {}): ScriptedEngine {
+  return engine(
+    {
+      vpn,
+      workers: [worker('celery'), worker('celery_monitoring')],
+      namespaces: {
+        'openvpn-id': tunnelNamespace,
+        'celery-id': tunnelNamespace,
+        'celery_monitoring-id': tunnelNamespace
+      }
+    },
+    options
+  )
+}

@@ -6,16 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CommandRunner } from '../../../src/docker/command.js'
 import { emptyRecord, mockCore, type Recorded } from '../../helpers/core-mock.js'
-import {
-  engine,
-  ENGINE_TIME,
-  PROJECT,
-  tunnelNamespace,
-  verifyInputs,
-  vpn,
-  worker,
-  type ScriptedEngine
-} from '../../helpers/scripted-engine.js'
+import { ENGINE_TIME, healthyDemo, PROJECT, verifyInputs } from '../../helpers/scripted-engine.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 let recorded: Recorded
@@ -27,21 +18,6 @@ jest.unstable_mockModule('../../../src/docker/command.js', () => ({
     stopAll = async () => {}
   }
 }))
-
-function healthyDemo(options: { full?: boolean } = {}): ScriptedEngine {
-  return engine(
-    {
-      vpn,
-      workers: [worker('celery'), worker('celery_monitoring')],
-      namespaces: {
-        'openvpn-id': tunnelNamespace,
-        'celery-id': tunnelNamespace,
-        'celery_monitoring-id': tunnelNamespace
-      }
-    },
-    options
-  )
-}
 
 async function runMain(inputs: Record<string, string>): Promise<Recorded> {
   recorded = emptyRecord(inputs)

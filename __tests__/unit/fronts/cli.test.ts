@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CommandRunner } from '../../../src/docker/command.js'
-import { engine, PROJECT, tunnelNamespace, vpn, worker, type ScriptedEngine } from '../../helpers/scripted-engine.js'
+import { healthyDemo, PROJECT, type ScriptedEngine } from '../../helpers/scripted-engine.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 let runner: ScriptedEngine
@@ -40,11 +40,7 @@ const demo = ['--working-directory', 'fixtures/stacks/demo', '--project-name', P
 beforeEach(() => {
   jest.resetModules()
   process.exitCode = undefined
-  runner = engine({
-    vpn,
-    workers: [worker('celery'), worker('celery_monitoring')],
-    namespaces: { 'openvpn-id': tunnelNamespace, 'celery-id': tunnelNamespace, 'celery_monitoring-id': tunnelNamespace }
-  })
+  runner = healthyDemo()
 })
 afterEach(() => {
   jest.restoreAllMocks()
@@ -87,18 +83,7 @@ describe('the CLI', () => {
   })
 
   it('full: runs up, tears down once and says what it removed', async () => {
-    runner = engine(
-      {
-        vpn,
-        workers: [worker('celery'), worker('celery_monitoring')],
-        namespaces: {
-          'openvpn-id': tunnelNamespace,
-          'celery-id': tunnelNamespace,
-          'celery_monitoring-id': tunnelNamespace
-        }
-      },
-      { full: true }
-    )
+    runner = healthyDemo({ full: true })
     const run = await runCli('--mode', 'full', ...demo)
     expect(runner.calls.filter((call) => / up --detach$/.test(call))).toHaveLength(1)
     expect(runner.calls.filter((call) => / down --volumes/.test(call))).toHaveLength(1)
