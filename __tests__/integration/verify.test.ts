@@ -16,6 +16,7 @@ import {
   docker,
   leftovers,
   runAction,
+  runActionWatched,
   STACKS,
   trackProjects,
   uniqueProject,
@@ -106,16 +107,19 @@ describe('route flaps', () => {
 
   it(
     'waits out a route that vanishes for a moment, within route-timeout',
-    () => {
+    async () => {
       docker('exec', vpn, 'ip', 'route', 'del', '10.8.0.0/24', 'dev', 'tun0')
-      // Comes back 2 s later, as after an OpenVPN restart (a fixture-side shell).
-      docker('exec', '--detach', vpn, 'sh', '-c', 'sleep 2; ip route add 10.8.0.0/24 dev tun0')
-      const run = runAction({
-        mode: 'verify',
-        'working-directory': 'demo',
-        'project-name': healthy,
-        'route-timeout': '20'
-      })
+      // The route comes back 1.5 s after the tunnel checks began, as after an
+      // OpenVPN restart: the check cannot have passed sooner.
+      let restored: NodeJS.Timeout | undefined
+      const run = await runActionWatched(
+        { mode: 'verify', 'working-directory': 'demo', 'project-name': healthy, 'route-timeout': '20' },
+        (line) => {
+          if (line === '::group::Tunnel checks' && !restored)
+            restored = setTimeout(() => docker('exec', vpn, 'ip', 'route', 'add', '10.8.0.0/24', 'dev', 'tun0'), 1500)
+        }
+      )
+      expect(restored).toBeDefined()
       expect(run.main.outputs.get('result')).toBe('passed')
       const tunnel = run.report!.checks.find((c: any) => c.check === 'tunnel')
       expect(tunnel.durationMs).toBeGreaterThan(1000)
