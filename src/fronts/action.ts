@@ -11,11 +11,13 @@ import { annotationsFor, place } from '../report/annotations.js'
 import type { RunReport } from '../report/schema.js'
 import { summaryMarkdown } from '../report/summary.js'
 import { defaultWorkspace, readSettings } from '../settings.js'
+import { inert } from './inert.js'
 import { guardRun, type Shutdown } from './shutdown.js'
 import { runState } from './state.js'
 
+/** The one place the engine's text reaches the log. */
 const actionLog: Log = {
-  info: (message) => core.info(message),
+  info: (message) => core.info(inert(message)),
   debug: (message) => core.debug(message),
   group: (name, run) => core.group(name, run)
 }

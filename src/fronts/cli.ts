@@ -12,6 +12,7 @@ import { UserError } from '../errors.js'
 import { place } from '../report/annotations.js'
 import { textReport } from '../report/text.js'
 import { INPUTS, readReportPath, readSettings } from '../settings.js'
+import { inert } from './inert.js'
 import { guardRun } from './shutdown.js'
 import packageJson from '../../package.json' with { type: 'json' }
 
@@ -28,11 +29,15 @@ Lists take commas; an option may be repeated. Also:
   -h, --help    this text
 Exit codes: 0 passed, 1 failed, 2 bad input or no usable Docker.`
 
+/** In a workflow's `run:` step the runner reads the CLI's output for
+ * workflow commands too: text from containers must not issue any. */
+const shown = process.env.GITHUB_ACTIONS === 'true' ? inert : (text: string): string => text
+
 /** Progress goes to standard output, or to standard error when the JSON
  * report takes standard output. `muted`: from when on the log says nothing. */
 function consoleLog(verbose: boolean, toStderr: boolean, muted: () => boolean = () => false): Log {
   const print = toStderr ? console.error : console.log
-  const say = (message: string): void => (muted() ? undefined : print(message))
+  const say = (message: string): void => (muted() ? undefined : print(shown(message)))
   return {
     info: say,
     debug: (message) => (verbose ? say(message) : undefined),
@@ -93,7 +98,7 @@ async function cli(argv: string[]): Promise<number> {
   if (shutdown.stopping) return UNTIL_EXIT
   const json = `${JSON.stringify(report, null, 2)}\n`
   if (jsonPath === '-') process.stdout.write(json)
-  else console.log(textReport(report, settings.workspace))
+  else console.log(shown(textReport(report, settings.workspace)))
   if (jsonPath && jsonPath !== '-') writeFileSync(jsonPath, json)
   return report.result === 'passed' ? 0 : 1
 }
@@ -104,7 +109,7 @@ async function tearDownStarted({ project, compose, upStarted }: StartedProject, 
   const docker = new Docker(new ProcessRunner((line) => log.debug(line)), compose)
   const removed = await teardown(docker, project, upStarted)
   log.info(removedMessage(removed, project.projectName))
-  for (const problem of removed.problems) console.error(`warning: ${problem}`)
+  for (const problem of removed.problems) console.error(shown(`warning: ${problem}`))
 }
 
 /** The first call runs `run`; later calls share its promise. */
