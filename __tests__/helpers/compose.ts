@@ -1,5 +1,8 @@
 // Loads a compose project from test files, the way the engine does.
-import { join } from 'node:path'
+import { afterAll } from '@jest/globals'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { loadComposeModel, type ComposeModel } from '../../src/compose/model.js'
 import { composeSources } from '../../src/compose/project.js'
 import { ComposeFileError } from '../../src/errors.js'
@@ -35,4 +38,15 @@ export function composeFileError(run: () => unknown): ComposeFileError {
     throw error
   }
   throw new Error('expected a ComposeFileError')
+}
+
+/** A project directory holding the given files (name: lines), removed after the test file. */
+export function projectDir(files: Record<string, string[]>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'otc-project-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  for (const [name, lines] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), [...lines, ''].join('\n'))
+  }
+  return dir
 }

@@ -93,29 +93,3 @@ describe('missing tools', () => {
     expect(run.main.exitCode).toBe(1)
   })
 })
-
-describe('values from env files', () => {
-  it('are never printed, except the one variable a finding is about', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'otc-secret-'))
-    writeFileSync(
-      join(dir, 'docker-compose.yml'),
-      [
-        'services:',
-        '  openvpn:',
-        '    image: otc-openvpn:test',
-        '    environment: { API_TOKEN: "${API_TOKEN}" }',
-        '    healthcheck: { test: ["CMD", "grep", "-q", "tun0", "/proc/net/route"] }',
-        '  celery: { image: otc-worker:test, network_mode: "${CELERY_SERVICE_NETWORK_MODE-service:openvpn}", depends_on: { openvpn: { condition: service_healthy } } }',
-        '  celery_monitoring: { image: otc-worker:test, network_mode: "service:openvpn", depends_on: { openvpn: { condition: service_healthy } } }',
-        ''
-      ].join('\n')
-    )
-    writeFileSync(join(dir, '.env'), 'API_TOKEN=otc-secret-4711\nCELERY_SERVICE_NETWORK_MODE=bridge\n')
-    const run = runAction({ mode: 'lint', 'working-directory': dir })
-    expect(run.main.outputs.get('result')).toBe('failed')
-    const everything = [run.main.stdout, run.main.stderr, run.main.summary, JSON.stringify(run.report)].join('\n')
-    expect(everything).toContain('CELERY_SERVICE_NETWORK_MODE')
-    expect(everything).toContain('bridge')
-    expect(everything).not.toContain('otc-secret-4711')
-  })
-})

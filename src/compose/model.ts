@@ -11,6 +11,7 @@ import type { SourceLocation } from '../findings.js'
 import { applyIncludes, type IncludeScope } from './include.js'
 import type { ComposeSources } from './project.js'
 import { interpolate, InterpolationError, type Lookup } from './interpolate.js'
+import { findSecrets, passedThrough, type Secret } from './secrets.js'
 import { mapEntries, parseYamlTree, type MapNode, type TreeNode } from './yaml-tree.js'
 
 export interface ComposeModel {
@@ -26,6 +27,8 @@ export interface ComposeModel {
   servicesAt?: SourceLocation
   /** Files Compose's default lookup passed over for a name it prefers. */
   passedOver: string[]
+  /** Values that must never be printed (see secrets.ts). */
+  secrets: Secret[]
 }
 
 /** Reads the project as Compose would, with the given process environment. */
@@ -35,11 +38,14 @@ export function loadComposeModel(
 ): ComposeModel {
   const environment = loadEnvironment(processEnvironment, sources.envFiles)
   if (sources.files.length === 0) throw new ComposeFileError('no compose file given')
-  const root = loadFiles(sources.files, { projectDirectory: sources.workingDirectory, environment, chain: [] })
+  const reading: Reading = { environments: [], used: new Set() }
+  const scope = { projectDirectory: sources.workingDirectory, environment, chain: [] }
+  const root = loadFiles(sources.files, scope, reading)
   const active = activeProfiles(sources.profiles, environment)
   const services = new Map<string, ServiceModel>()
   const disabledServices = new Map<string, ServiceModel>()
   for (const [name, node] of serviceNodes(root)) {
+    for (const variable of passedThrough(node)) reading.used.add(variable)
     const service = buildService(name, node)
     ;(enabled(service, active) ? services : disabledServices).set(name, service)
   }
@@ -49,8 +55,17 @@ export function loadComposeModel(
     services,
     disabledServices,
     servicesAt: root.entries.get('services')?.keyAt,
-    passedOver: sources.passedOver ?? []
+    passedOver: sources.passedOver ?? [],
+    secrets: findSecrets(reading.environments, reading.used)
   }
+}
+
+/** What reading the files met, for the secrets among the variables: the
+ * environment of each project (the top-level one and each included one), and
+ * the variables the files use. */
+interface Reading {
+  environments: Environment[]
+  used: Set<string>
 }
 
 /** The files of one project (the top-level one, or one that an `include`
@@ -59,8 +74,12 @@ export function loadComposeModel(
  * loads). Includes come first, so that a service may extend an included one,
  * as compose-go does since v2.11; before, extending one failed, and every
  * other file reads the same either way. */
-function loadFiles(files: string[], scope: IncludeScope): MapNode {
-  const lookup: Lookup = (name) => scope.environment.get(name)
+function loadFiles(files: string[], scope: IncludeScope, reading: Reading): MapNode {
+  reading.environments.push(scope.environment)
+  const lookup: Lookup = (name) => {
+    reading.used.add(name)
+    return scope.environment.get(name)
+  }
   const cache = new Map<string, MapNode>()
   // A file that several services extend is read once.
   const load = (file: string): MapNode => {
@@ -71,7 +90,10 @@ function loadFiles(files: string[], scope: IncludeScope): MapNode {
     return root
   }
   return files
-    .map((file) => applyExtends(applyIncludes(load(file), file, scope, loadFiles), file, load))
+    .map((file) => {
+      const included = applyIncludes(load(file), file, scope, (paths, inner) => loadFiles(paths, inner, reading))
+      return applyExtends(included, file, load)
+    })
     .reduce((merged, root, i) => mergeNode(merged, root, [], `override file ${basename(files[i]!)}`) as MapNode)
 }
 

@@ -1,6 +1,7 @@
 // What a run has found so far: findings, check results, the timeline and the
 // diagnostics, and the verdict they add up to.
 import type { CheckName, CheckResult, Finding } from '../findings.js'
+import type { Redactor } from '../report/redact.js'
 import { REPORT_SCHEMA_VERSION, type Diagnostics, type RunReport, type TimelineEntry } from '../report/schema.js'
 import type { Settings } from '../settings.js'
 
@@ -9,6 +10,20 @@ export interface Log {
   info(message: string): void
   debug(message: string): void
   group<T>(name: string, run: () => Promise<T>): Promise<T>
+  /** A value the front must never show; the action has the runner mask it. */
+  mask(value: string): void
+}
+
+/** The front's log with the secrets masked where the front can (before
+ * anything is printed) and removed from every line it is given. */
+export function secretFree(log: Log, redactor: Redactor): Log {
+  for (const piece of redactor.pieces) log.mask(piece)
+  return {
+    info: (message) => log.info(redactor.text(message)),
+    debug: (message) => log.debug(redactor.text(message)),
+    group: (name, run) => log.group(redactor.text(name), run),
+    mask: (value) => log.mask(value)
+  }
 }
 
 type RecordSettings = Pick<Settings, 'mode' | 'vpnService' | 'tunnelServices' | 'managementSubnets'>
@@ -25,7 +40,8 @@ export class RunRecord {
   constructor(
     private readonly settings: RecordSettings,
     readonly projectName: string,
-    private readonly log: Log
+    private readonly log: Log,
+    private readonly redactor: Redactor
   ) {
     this.subnets = settings.managementSubnets.map((subnet) => subnet.cidr)
   }
@@ -50,9 +66,10 @@ export class RunRecord {
     this.record({ check, service, verdict: 'failed', summary, fix, evidence: {}, startedAt: Date.now(), durationMs: 0 })
   }
 
+  /** Without the secrets: every output is made from this. */
   report(): RunReport {
     const failed = this.hasErrors() || this.checks.some((c) => c.verdict === 'failed') || !this.proven()
-    return {
+    return this.redactor.json({
       schemaVersion: REPORT_SCHEMA_VERSION,
       result: failed ? 'failed' : 'passed',
       mode: this.settings.mode,
@@ -65,7 +82,7 @@ export class RunRecord {
       checks: this.checks,
       timeline: [...this.timeline].sort((a, b) => a.atMs - b.atMs),
       diagnostics: this.diagnostics
-    }
+    })
   }
 
   /** Live modes pass only on proof: every tunnel service passed its namespace and route checks. */

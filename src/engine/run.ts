@@ -11,12 +11,13 @@ import { claimProject } from '../docker/ownership.js'
 import { compareWithCompose } from '../preflight/compare.js'
 import { preflight, serviceAvailability } from '../preflight/rules.js'
 import type { PreflightOptions } from '../preflight/wording.js'
+import { Redactor } from '../report/redact.js'
 import type { RunReport } from '../report/schema.js'
 import type { Settings } from '../settings.js'
 import { runBudgetMs } from './budget.js'
 import { vpnWords } from './diagnosis.js'
 import { LivePhases } from './live.js'
-import { RunRecord, type Log } from './record.js'
+import { RunRecord, secretFree, type Log } from './record.js'
 
 export type { Log } from './record.js'
 
@@ -38,15 +39,17 @@ export type OnStarting = (started: StartedProject) => void
 export async function execute(
   settings: Settings,
   runner: CommandRunner,
-  log: Log,
+  frontLog: Log,
   environment: NodeJS.ProcessEnv,
   onStarting?: OnStarting
 ): Promise<RunReport> {
   const { workingDirectory, composeFiles, envFiles, profiles } = settings
   const sources = composeSources(workingDirectory, composeFiles, envFiles, profiles, environment)
   const model = loadComposeModel(sources, environment)
+  const redactor = new Redactor(model.secrets.map((secret) => secret.value))
+  const log = secretFree(frontLog, redactor)
   const project = { ...sources, projectName: settings.projectName ?? model.projectName }
-  const record = new RunRecord(settings, project.projectName, log)
+  const record = new RunRecord(settings, project.projectName, log, redactor)
   const proceed = await log.group('Preflight: compose model', async () => staticChecks(settings, model, record, log))
   if (!proceed || settings.mode === 'lint') return record.report()
   const docker = await Docker.connect(runner)

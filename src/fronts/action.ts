@@ -19,7 +19,8 @@ import { runState } from './state.js'
 const actionLog: Log = {
   info: (message) => core.info(inert(message)),
   debug: (message) => core.debug(message),
-  group: (name, run) => core.group(name, run)
+  group: (name, run) => core.group(name, run),
+  mask: (value) => core.setSecret(value)
 }
 
 export async function main(environment: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -44,7 +44,9 @@ function consoleLog(verbose: boolean, toStderr: boolean, muted: () => boolean = 
     group: async (name, run) => {
       say(`── ${name}`)
       return run()
-    }
+    },
+    // A terminal masks nothing: the engine removes the secrets from every line itself.
+    mask: () => undefined
   }
 }
 

@@ -2,10 +2,11 @@
 // runs: each finding names the line to change and how.
 import { basename } from 'node:path'
 import type { ComposeModel } from '../compose/model.js'
+import { maskablePieces, MIN_MASK_LENGTH } from '../compose/secrets.js'
 import type { Finding } from '../findings.js'
 import { vpnChecks } from './vpn-rules.js'
 import { tunnelChecks } from './worker-rules.js'
-import { finding, locator, sortByLevel, type Context, type PreflightOptions } from './wording.js'
+import { finding, locator, sortByLevel, type Context, type PreflightOptions, type Where } from './wording.js'
 
 /** Findings sorted errors first, then warnings, then notices. */
 export function preflight(model: ComposeModel, options: PreflightOptions): Finding[] {
@@ -20,7 +21,20 @@ export function preflight(model: ComposeModel, options: PreflightOptions): Findi
     const tunnel = model.services.get(name)
     if (tunnel) findings.push(...tunnelChecks(tunnel, vpn, context))
   }
-  return sortByLevel(findings)
+  return sortByLevel([...findings, ...secretChecks(model, context.where)])
+}
+
+/** A secret too short to mask shows wherever a container prints it: say so, without the value. */
+function secretChecks(model: ComposeModel, where: Where): Finding[] {
+  return model.secrets
+    .filter((secret) => maskablePieces(secret.value).length === 0)
+    .map((secret) => ({
+      level: 'warning',
+      rule: 'short-secret',
+      message: `${secret.name} (${secret.at ? where(secret.at) : 'process environment'}) is named like a secret, but its value has fewer than ${MIN_MASK_LENGTH} characters: too few to mask (the runner would hide every occurrence of them in the log), so it is not kept out of the output.`,
+      fix: 'Use a real secret (16 characters or more), or rename the variable if it holds none.',
+      location: secret.at
+    }))
 }
 
 /** The services the run is about exist and are enabled. Without them no live

@@ -22,7 +22,7 @@ import {
 import { REPORT_SCHEMA_PATH, validateReport } from '../../helpers/report-schema.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
-const quiet: Log = { info: () => {}, debug: () => {}, group: (_name, run) => run() }
+const quiet: Log = { info: () => {}, debug: () => {}, group: (_name, run) => run(), mask: () => {} }
 
 /** Runs the engine with the given inputs; paths are relative to the repository root. */
 async function runWith(
