@@ -32,8 +32,10 @@ export function routeTables(namespaces: NamespaceSnapshot[]): Diagnostics['route
  * say what the vpn container really does. */
 export function describeVpnState(vpn: Container): string {
   const state = `${vpn.name} is ${vpn.status} (restart count ${vpn.restartCount}, last exit code ${vpn.exitCode})`
-  return vpn.restartCount > 0 && vpn.status !== 'running'
-    ? `${state}: it keeps exiting, a crash loop; its log is in the diagnostics.`
+  // Compose's `up` started it a moment ago: any restart since is the engine
+  // bringing back a container that exited, running again or not.
+  return vpn.restartCount > 0
+    ? `${state}: it keeps exiting and the engine keeps restarting it, a crash loop; its log is in the diagnostics.`
     : `${state}.`
 }
 

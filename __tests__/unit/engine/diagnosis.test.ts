@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { composeMessage, vpnWords } from '../../../src/engine/diagnosis.js'
+import { composeMessage, describeVpnState, vpnWords } from '../../../src/engine/diagnosis.js'
+import { container } from '../../helpers/containers.js'
 
 describe('composeMessage', () => {
   it("keeps Compose's message and drops its progress lines", () => {
@@ -33,6 +34,25 @@ describe('vpnWords', () => {
     )
     expect(vpnWords({ ...diagnostics, vpnProbes: [], vpnLogTail: '' })).toBe(
       'Last health probes:\n  (none recorded)\nLog tail:\n  (empty)'
+    )
+  })
+})
+
+describe('describeVpnState', () => {
+  it('calls restarts after up a crash loop, also when the container is running again', () => {
+    const running = container({ name: 'p-openvpn-1', restartCount: 2, exitCode: 0 })
+    expect(describeVpnState(running)).toBe(
+      'p-openvpn-1 is running (restart count 2, last exit code 0): it keeps exiting and the engine keeps restarting it, a crash loop; its log is in the diagnostics.'
+    )
+    const exited = container({ name: 'p-openvpn-1', status: 'exited', restartCount: 3, exitCode: 1 })
+    expect(describeVpnState(exited)).toMatch(
+      /^p-openvpn-1 is exited \(restart count 3, last exit code 1\): .* crash loop/
+    )
+  })
+
+  it('says only the state of a container that never restarted', () => {
+    expect(describeVpnState(container({ name: 'p-openvpn-1', status: 'exited', exitCode: 1 }))).toBe(
+      'p-openvpn-1 is exited (restart count 0, last exit code 1).'
     )
   })
 })
