@@ -93,6 +93,39 @@ describe('full mode with the name of a project that exists', () => {
   )
 })
 
+describe('full mode when a volume the files declare exists already', () => {
+  it(
+    'neither uses nor deletes it, as a volume restored from a backup without labels',
+    () => {
+      const name = project('restored')
+      const volume = `${name}_data`
+      try {
+        docker('volume', 'create', volume)
+        const write = ['run', '--rm', '-v', `${volume}:/data`, 'otc-debian:bookworm']
+        docker(...write, 'sh', '-c', 'echo precious > /data/file')
+        const run = runAction({
+          'working-directory': 'demo',
+          'compose-file': 'docker-compose.yml, volume.override.yml',
+          'project-name': name
+        })
+        expect(run.main.exitCode).toBe(1)
+        expect(annotations(run.main, 'error')).toEqual([
+          expect.stringContaining(
+            `Input 'project-name': the compose files declare volume '${volume}', which already exists on this Docker engine and was not made by project '${name}'`
+          )
+        ])
+        expect(run.main.state.has('composeProject')).toBe(false)
+        expect(run.post!.stdout).toContain('Nothing was started: nothing to tear down.')
+        expect(docker(...write, 'cat', '/data/file')).toBe('precious')
+        expect(leftovers(name)).toEqual([])
+      } finally {
+        docker('volume', 'rm', '--force', volume)
+      }
+    },
+    3 * MINUTES
+  )
+})
+
 describe('the default project name', () => {
   it(
     'differs between two runs of the action in one job, and each post step removes only its own',

@@ -234,6 +234,11 @@ export class Docker {
 
   /** The engine's clock: creation times are on it, and a remote engine's
    * clock may differ from ours. */
+  /** The names of every volume on the engine, labelled or not. */
+  volumeNames(): Promise<string[]> {
+    return this.listIds(['docker', 'volume', 'ls', '--quiet'])
+  }
+
   async engineTime(): Promise<Date> {
     const argv = ['docker', 'info', '--format', '{{.SystemTime}}']
     const result = await this.run(argv, LIMITS.query)

@@ -76,11 +76,38 @@ export function existingProjectError(
   )
 }
 
-/** Before full mode starts anything: refuses a project that exists, and
- * returns the engine's time after the check. What the project holds that was
- * created before that moment is not this run's to remove. */
-export async function claimProject(docker: Docker, projectName: string): Promise<Date> {
-  const found = await docker.projectResources(projectName)
+/** The volumes Compose would create (and `down --volumes` delete) for the
+ * project, by the names it gives them: `external` ones are never its own. */
+export function declaredVolumeNames(composeConfig: unknown): string[] {
+  const volumes = (composeConfig as { volumes?: Record<string, { name?: string; external?: unknown }> } | undefined)
+    ?.volumes
+  return Object.values(volumes ?? {})
+    .filter((volume) => !volume.external && typeof volume.name === 'string')
+    .map((volume) => volume.name as string)
+}
+
+/** A volume the compose files declare exists already without the project's
+ * label (restored from a backup, made by hand, or by another tool): Compose
+ * would use it, and the teardown's `down --volumes` would delete it. */
+export function existingVolumeError(projectName: string, volumes: string[]): InputError {
+  const names = volumes.map((name) => `'${name}'`).join(', ')
+  return new InputError(
+    'project-name',
+    `the compose files declare volume ${names}, which already exists on this Docker engine and was not made by project '${projectName}': ` +
+      'full mode would use it and then delete it with the project. ' +
+      'Mark it `external: true` if the stack is meant to share it, choose another project-name (volume names derive from it unless they set `name:`), ' +
+      'or, to check a deployment that is already running, use mode: verify.'
+  )
+}
+
+/** Before full mode starts anything: refuses a project that exists, or one
+ * whose declared volumes exist already, and returns the engine's time after
+ * the check. What the project holds that was created before that moment is
+ * not this run's to remove. */
+export async function claimProject(docker: Docker, projectName: string, declaredVolumes: string[]): Promise<Date> {
+  const [found, volumes] = await Promise.all([docker.projectResources(projectName), docker.volumeNames()])
   if (countResources(found) > 0) throw existingProjectError(projectName, found, await docker.inventory(found))
+  const taken = declaredVolumes.filter((name) => volumes.includes(name))
+  if (taken.length > 0) throw existingVolumeError(projectName, taken)
   return docker.engineTime()
 }

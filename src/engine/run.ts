@@ -7,7 +7,7 @@ import { composeSources, type ComposeProject } from '../compose/project.js'
 import { Docker, LIMITS } from '../docker/client.js'
 import type { CommandRunner } from '../docker/command.js'
 import { ProjectEvents } from '../docker/events.js'
-import { claimProject } from '../docker/ownership.js'
+import { claimProject, declaredVolumeNames } from '../docker/ownership.js'
 import { compareWithCompose } from '../preflight/compare.js'
 import { preflight, serviceAvailability } from '../preflight/rules.js'
 import type { PreflightOptions } from '../preflight/wording.js'
@@ -53,12 +53,15 @@ export async function execute(
   const proceed = await log.group('Preflight: compose model', async () => staticChecks(settings, model, record, log))
   if (!proceed || settings.mode === 'lint') return record.report()
   const docker = await Docker.connect(runner)
-  await log.group('Preflight: Compose effective model', () =>
+  const composeConfig = await log.group('Preflight: Compose effective model', () =>
     confirmWithCompose(docker, project, model, record, settings)
   )
   if (settings.preflight === 'fail' && record.hasErrors()) return record.report()
   // A project that exists is not this run's: neither started nor torn down.
-  const upStarted = settings.mode === 'full' ? await claimProject(docker, project.projectName) : undefined
+  const upStarted =
+    settings.mode === 'full'
+      ? await claimProject(docker, project.projectName, declaredVolumeNames(composeConfig))
+      : undefined
   const deadline = record.startedAt + runBudgetMs(settings)
   const events = new ProjectEvents(docker, project.projectName)
   events.start(deadline - Date.now())
@@ -99,21 +102,24 @@ function staticChecks(settings: Settings, model: ComposeModel, record: RunRecord
   return !missing && !(settings.preflight === 'fail' && record.hasErrors())
 }
 
-/** Asks Compose for its effective model and reports where ours disagrees. */
+/** Asks Compose for its effective model and reports where ours disagrees;
+ * returns that model, or undefined when Compose refused the files. */
 async function confirmWithCompose(
   docker: Docker,
   project: ComposeProject,
   model: ComposeModel,
   record: RunRecord,
   settings: Settings
-): Promise<void> {
+): Promise<unknown> {
   const result = await docker.composeRun(project, ['config', '--format', 'json'], LIMITS.query)
   if (result.exitCode !== 0) {
     const message = `docker compose config failed: ${result.stderr.trim()}`
     const fix = 'Fix the compose files so that Compose accepts them.'
     record.findings.push({ level: 'error', rule: 'compose-config', message, fix })
-    return
+    return undefined
   }
-  if (settings.preflight === 'off') return
-  record.findings.push(...compareWithCompose(model, JSON.parse(result.stdout), preflightOptions(settings)))
+  const config: unknown = JSON.parse(result.stdout)
+  if (settings.preflight !== 'off')
+    record.findings.push(...compareWithCompose(model, config, preflightOptions(settings)))
+  return config
 }

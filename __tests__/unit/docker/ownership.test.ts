@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { Docker, parseInventoryLines, type ProjectInventory } from '../../../src/docker/client.js'
 import {
   claimProject,
+  declaredVolumeNames,
   describeResources,
   existingProjectError,
   notCreatedSince
@@ -90,7 +91,7 @@ describe('claimProject', () => {
       ],
       ['docker volume inspect', { stdout: 'p1_data\tp1_data\t2026-11-28T11:00:00Z\n' }]
     ])
-    const claim = claimProject(new Docker(runner, ['docker', 'compose']), 'p1')
+    const claim = claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])
     await expect(claim).rejects.toBeInstanceOf(InputError)
     await expect(claim).rejects.toThrow(
       "Input 'project-name': project 'p1' already exists on this Docker engine: 2 containers (p1-db-1, p1-web-1), 1 volume (p1_data). " +
@@ -104,28 +105,56 @@ describe('claimProject', () => {
       'docker network ls',
       'docker ps --all',
       'docker volume inspect',
+      'docker volume ls',
       'docker volume ls'
     ])
   })
 
   it('refuses a project of which only a volume is left', async () => {
     const runner = new FakeRunner([['docker volume ls', { stdout: 'p1_data\n' }]])
-    await expect(claimProject(new Docker(runner, ['docker', 'compose']), 'p1')).rejects.toThrow(
+    await expect(claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])).rejects.toThrow(
       "project 'p1' already exists on this Docker engine: 1 volume."
     )
   })
 
+  it('refuses a volume the compose files declare that exists without the label, as a restored backup does', async () => {
+    const runner = new FakeRunner([
+      ['docker volume ls --quiet --filter', { stdout: '' }],
+      ['docker volume ls --quiet', { stdout: 'p1_precious\nunrelated\n' }]
+    ])
+    const claim = claimProject(new Docker(runner, ['docker', 'compose']), 'p1', ['p1_precious', 'p1_cache'])
+    await expect(claim).rejects.toThrow(
+      "Input 'project-name': the compose files declare volume 'p1_precious', which already exists on this Docker engine and was not made by project 'p1': full mode would use it and then delete it with the project."
+    )
+    expect(runner.calls.some((argv) => argv.includes('info'))).toBe(false)
+  })
+
   it("answers with the engine's time when the project does not exist", async () => {
     const runner = new FakeRunner([['docker info', { stdout: '2026-11-28T12:00:00.123456789Z\n' }]])
-    const since = await claimProject(new Docker(runner, ['docker', 'compose']), 'p1')
+    const since = await claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])
     expect(since.toISOString()).toBe('2026-11-28T12:00:00.123Z')
   })
 
   it('fails rather than guess when the engine gives no time', async () => {
     const runner = new FakeRunner([['docker info', { exitCode: 1, stderr: 'permission denied' }]])
-    await expect(claimProject(new Docker(runner, ['docker', 'compose']), 'p1')).rejects.toThrow(
+    await expect(claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])).rejects.toThrow(
       'docker info gave no engine time: permission denied'
     )
+  })
+})
+
+describe('declaredVolumeNames', () => {
+  it("takes the names Compose gives the project's own volumes, not external ones", () => {
+    const config = {
+      volumes: {
+        data: { name: 'p1_data' },
+        named: { name: 'backup-2026' },
+        shared: { name: 'shared', external: true }
+      }
+    }
+    expect(declaredVolumeNames(config)).toEqual(['p1_data', 'backup-2026'])
+    expect(declaredVolumeNames({ services: {} })).toEqual([])
+    expect(declaredVolumeNames(undefined)).toEqual([])
   })
 })
 
