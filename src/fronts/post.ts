@@ -4,10 +4,17 @@ import * as core from '@actions/core'
 import { Docker } from '../docker/client.js'
 import { ProcessRunner } from '../docker/command.js'
 import { keptMessage, removedMessage, shouldTearDown, teardown } from '../docker/teardown.js'
-import { runState } from './state.js'
+import { runState, type StartedProject } from './state.js'
 
 export async function post(): Promise<void> {
-  const started = runState.started()
+  let started: StartedProject | undefined
+  try {
+    started = runState.started()
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    const message = `The state main saved for this step is unreadable (${reason}), so nothing was torn down. List what is left with \`docker compose ls --all\` and remove the run's project by hand.`
+    return core.warning(message, { title: 'Teardown' })
+  }
   if (!started) return core.info('Nothing was started: nothing to tear down.')
   const { projectName } = started.project
   const policy = runState.teardown()

@@ -13,10 +13,12 @@ type LastWord = (message: string) => void | Promise<void>
 type Exit = (code: number) => void
 type Stoppable = Pick<ProcessRunner, 'stopAll'>
 
-/** The runner cancels a step with SIGINT, then SIGTERM; cron and systemd send SIGTERM. */
+/** The runner cancels a step with SIGINT, then SIGTERM; cron and systemd
+ * send SIGTERM; a closed terminal or ssh session sends SIGHUP to the CLI. */
 const CANCEL_SIGNALS = [
   ['SIGINT', 130],
-  ['SIGTERM', 143]
+  ['SIGTERM', 143],
+  ['SIGHUP', 129]
 ] as const
 
 export class Shutdown {

@@ -27,14 +27,18 @@ export const runState = {
     core.saveState(KEYS.compose, JSON.stringify(compose))
     core.saveState(KEYS.upStarted, upStarted.toISOString())
   },
+  /** Throws when the saved state is not what main saves: the post step
+   * then touches nothing rather than run commands it cannot vouch for. */
   started: (): StartedProject | undefined => {
     const project = core.getState(KEYS.project)
     if (!project) return undefined
-    return {
-      project: JSON.parse(project) as ComposeProject,
-      compose: JSON.parse(core.getState(KEYS.compose)) as string[],
+    const started = {
+      project: parseJson(project) as ComposeProject,
+      compose: parseJson(core.getState(KEYS.compose)) as string[],
       upStarted: new Date(core.getState(KEYS.upStarted))
     }
+    if (!isStartedProject(started)) throw new Error('the saved project, compose command or start time is malformed')
+    return started
   },
 
   saveTeardown: (policy: TeardownPolicy): void => core.saveState(KEYS.teardown, policy),
@@ -44,4 +48,30 @@ export const runState = {
   saveResult: (result: RunReport['result']): void => core.saveState(KEYS.result, result),
   /** `failed` when main ended before its verdict. */
   result: (): RunReport['result'] => (core.getState(KEYS.result) as RunReport['result']) || 'failed'
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+/** Main saves `docker compose` or `docker-compose`, never anything else. */
+const COMPOSE_COMMANDS = ['docker compose', 'docker-compose']
+
+function isStartedProject(started: { project: unknown; compose: unknown; upStarted: Date }): boolean {
+  const project = started.project as Partial<ComposeProject> | undefined
+  const strings = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string')
+  return (
+    typeof project?.projectName === 'string' &&
+    typeof project.workingDirectory === 'string' &&
+    strings(project.files) &&
+    strings(project.envFiles) &&
+    strings(project.profiles) &&
+    strings(started.compose) &&
+    COMPOSE_COMMANDS.includes((started.compose as string[]).join(' ')) &&
+    !Number.isNaN(started.upStarted.getTime())
+  )
 }

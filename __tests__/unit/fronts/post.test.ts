@@ -98,4 +98,22 @@ describe('post', () => {
     expect(runner.calls.some((call) => call.includes(' down '))).toBe(true)
     expect(r.log.some((line) => line.startsWith('Removed 2 containers'))).toBe(true)
   })
+
+  it.each([
+    ['JSON that does not parse', { composeProject: '{"projectName": ' }],
+    ['a compose command other than Compose', { composeCommand: JSON.stringify(['rm', '-rf', '/']) }],
+    ['no start time', { upStarted: 'yesterday' }]
+  ])('touches nothing when the saved state is malformed (%s), and says so', async (_what, broken) => {
+    const r = await runPost({ ...started, ...broken, teardown: 'always', result: 'passed' })
+    expect(runner.calls).toEqual([])
+    expect(r.annotations).toEqual([
+      {
+        level: 'warning',
+        message: expect.stringMatching(
+          /^The state main saved for this step is unreadable \(.*\), so nothing was torn down\./
+        ),
+        properties: { title: 'Teardown' }
+      }
+    ])
+  })
 })
