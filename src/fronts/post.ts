@@ -4,7 +4,8 @@ import * as core from '@actions/core'
 import { Docker } from '../docker/client.js'
 import { ProcessRunner } from '../docker/command.js'
 import { keptMessage, removedMessage, shouldTearDown, teardown } from '../docker/teardown.js'
-import { runState, type StartedProject } from './state.js'
+import type { StartedProject } from '../engine/run.js'
+import { runState } from './state.js'
 
 export async function post(): Promise<void> {
   let started: StartedProject | undefined
