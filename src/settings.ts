@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import ipaddr from 'ipaddr.js'
 import { parse as parseShellWords } from 'shell-quote'
 import { parseSubnet, type Subnet } from './checks/routes.js'
+import { notAFile } from './compose/source-file.js'
 import type { TeardownPolicy } from './docker/teardown.js'
 import { InputError } from './errors.js'
 import type { Mode } from './report/schema.js'
@@ -140,9 +141,8 @@ function readDirectory(value: string, workspace: string): string {
 function readFiles(name: string, values: string[], directory: string): string[] {
   return values.map((value) => {
     const file = resolve(directory, value)
-    if (!existsSync(file) || !statSync(file).isFile()) {
-      throw new InputError(name, `${file} does not exist. Fix the path (it is relative to working-directory).`)
-    }
+    const problem = notAFile(file)
+    if (problem) throw new InputError(name, `${file} ${problem}. Fix the path (it is relative to working-directory).`)
     return file
   })
 }

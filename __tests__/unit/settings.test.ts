@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
@@ -130,5 +131,27 @@ describe('uniqueProjectName', () => {
   it('outside a runner, is made of the time, the process and the random part', () => {
     expect(uniqueProjectName({})).toMatch(/^otc-[a-z0-9]+-[a-z0-9]+-[0-9a-f]{8}$/)
     expect(uniqueProjectName({})).not.toBe(uniqueProjectName({}))
+  })
+})
+
+describe('says what a compose or env file is when it is not a file, without opening it', () => {
+  const dir = mkdtempSync(join(workspace, 'kinds-'))
+  mkdirSync(join(dir, 'folder.yml'))
+  execFileSync('mkfifo', [join(dir, 'fifo.yml')])
+  symlinkSync('loop-b.yml', join(dir, 'loop-a.yml'))
+  symlinkSync('loop-a.yml', join(dir, 'loop-b.yml'))
+  symlinkSync('gone.yml', join(dir, 'dangling.yml'))
+
+  it.each([
+    ['compose-file', 'folder.yml', 'is a directory, not a file'],
+    ['compose-file', 'fifo.yml', 'is a named pipe (FIFO), not a file'],
+    ['compose-file', 'loop-a.yml', 'is a symbolic link that leads back to itself (a loop)'],
+    ['compose-file', 'dangling.yml', 'is a symbolic link to a file that does not exist'],
+    ['env-file', 'fifo.yml', 'is a named pipe (FIFO), not a file']
+  ])('%s %s', (input, name, what) => {
+    const file = join(dir, name)
+    expect(inputError({ [input]: file }).message).toBe(
+      `Input '${input}': ${file} ${what}. Fix the path (it is relative to working-directory).`
+    )
   })
 })

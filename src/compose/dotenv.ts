@@ -1,11 +1,11 @@
 // The environment that Compose interpolates with: env files parsed like
 // compose-go's dotenv, then the process environment on top. Every binding
 // keeps the file and line that set it.
-import { readFileSync } from 'node:fs'
 import { LineCounter } from 'yaml'
 import { ComposeFileError } from '../errors.js'
 import type { SourceLocation } from '../findings.js'
 import { interpolate, InterpolationError, type Binding, type Lookup } from './interpolate.js'
+import { readSourceFile } from './source-file.js'
 
 export type Environment = Map<string, Binding>
 
@@ -37,12 +37,9 @@ export function extendEnvironment(base: Environment, files: string[]): Environme
   return new Map([...added, ...base])
 }
 
+/** Compose's dotenv reader takes any bytes; so does this one. */
 function readEnvFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new ComposeFileError(`cannot read env file ${file}: ${(error as Error).message}`)
-  }
+  return readSourceFile(file, 'env file').toString('utf8')
 }
 
 const KEY_CHAR = /[\p{L}\p{N}_.\-[\]]/u

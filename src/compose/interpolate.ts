@@ -31,16 +31,23 @@ export interface Interpolated {
 /** A `${VAR:?message}` whose variable is missing, or a malformed template. */
 export class InterpolationError extends Error {}
 
+/** Deeper nesting of `${...}` in defaults is refused: real templates nest one
+ * or two deep, and each level costs a scan of the text and a recursion. */
+export const MAX_NESTING = 20
+
 const NAME = /^[_a-z][_a-z0-9]*/i
 const BRACED = /^([_a-z][_a-z0-9]*)(?:(:?[-+?])([\s\S]*))?$/i
 
 export function interpolate(template: string, lookup: Lookup): Interpolated {
   const variables = new Map<string, VariableUse>()
-  const value = substitute(template, lookup, variables)
+  const value = substitute(template, lookup, variables, 0)
   return { value, variables: [...variables.values()] }
 }
 
-function substitute(template: string, lookup: Lookup, used: Map<string, VariableUse>): string {
+/** `depth` counts the `${...}` around `template`. */
+function substitute(template: string, lookup: Lookup, used: Map<string, VariableUse>, depth: number): string {
+  if (depth > MAX_NESTING)
+    throw new InterpolationError(`more than ${MAX_NESTING} \${...} are nested in one another. Nest fewer.`)
   let out = ''
   let i = 0
   while (i < template.length) {
@@ -54,7 +61,7 @@ function substitute(template: string, lookup: Lookup, used: Map<string, Variable
     } else if (rest.startsWith('{')) {
       const close = closingBrace(template, dollar)
       if (close === -1) throw new InterpolationError(`invalid interpolation format for "${template}": unterminated \${`)
-      out += braced(template.slice(dollar + 2, close), template, lookup, used)
+      out += braced(template.slice(dollar + 2, close), template, lookup, used, depth + 1)
       i = close + 1
     } else {
       // `$` not followed by a name is kept as it is, as Compose does.
@@ -79,7 +86,7 @@ function closingBrace(text: string, start: number): number {
   return -1
 }
 
-function braced(body: string, template: string, lookup: Lookup, used: Map<string, VariableUse>): string {
+function braced(body: string, template: string, lookup: Lookup, used: Map<string, VariableUse>, depth: number): string {
   const match = BRACED.exec(body)
   if (!match) throw new InterpolationError(`invalid interpolation format for "${template}": "\${${body}}"`)
   const [, name = '', operator, argument = ''] = match
@@ -87,7 +94,7 @@ function braced(body: string, template: string, lookup: Lookup, used: Map<string
   const present = binding !== undefined
   const nonEmpty = present && binding.value !== ''
   // The argument (default, message, replacement) may itself hold variables.
-  const expand = (): string => substitute(argument, lookup, used)
+  const expand = (): string => substitute(argument, lookup, used, depth)
   switch (operator) {
     case undefined:
       return useVariable(used, name, binding, false)

@@ -4,7 +4,16 @@
 // `command`, `entrypoint`, `healthcheck.test` and `x-` extensions replace whole.
 import { basename, dirname, resolve } from 'node:path'
 import { ComposeFileError } from '../errors.js'
-import { emptyMap, mapEntries, plain, withVia, type MapNode, type TreeNode } from './yaml-tree.js'
+import {
+  emptyMap,
+  mapEntries,
+  MAX_COPIED_VALUES,
+  plain,
+  treeSize,
+  withVia,
+  type MapNode,
+  type TreeNode
+} from './yaml-tree.js'
 
 const REPLACED_WHOLE = [
   ['services', '*', 'command'],
@@ -102,12 +111,20 @@ function dependsOnMap(items: TreeNode[], list: TreeNode): MapNode {
 /** Loads another file for `extends: {file: ...}`, interpolated and normalized like the main ones. */
 export type FileLoader = (file: string) => MapNode
 
+/** Longer `extends` chains are refused: a real one is two or three long, and
+ * each link costs a merge and a level of recursion. */
+export const MAX_EXTENDS_CHAIN = 50
+
 /** Every service of the file with its `extends` chain merged in. */
 export function applyExtends(root: MapNode, file: string, load: FileLoader): MapNode {
   const services = root.entries.get('services')
   if (services?.kind !== 'map') return root
-  const resolved = mapEntries(services.entries, (_, name) => extendedService({ file, services, name }, load, []))
-  return { ...root, entries: new Map(root.entries).set('services', { ...services, entries: resolved }) }
+  const context: ExtendsContext = { load, resolved: new Map(), copied: 0 }
+  const entries = mapEntries(
+    services.entries,
+    (_, name) => extendedService({ file, services, name }, [], context).service
+  )
+  return { ...root, entries: new Map(root.entries).set('services', { ...services, entries }) }
 }
 
 interface ServiceRef {
@@ -116,20 +133,63 @@ interface ServiceRef {
   name: string
 }
 
-function extendedService(ref: ServiceRef, load: FileLoader, chain: string[]): MapNode {
+/** A service with its `extends` chain merged in, and the chain's length. */
+interface Extended {
+  service: MapNode
+  links: number
+}
+
+interface ExtendsContext {
+  load: FileLoader
+  /** Each service is resolved once, however many extend it. */
+  resolved: Map<string, Extended>
+  /** Values copied from base services so far: each service that extends
+   * another copies all of it, as an alias does. */
+  copied: number
+}
+
+function extendedService(ref: ServiceRef, chain: string[], context: ExtendsContext): Extended {
+  const id = `${ref.file}#${ref.name}`
+  const known = context.resolved.get(id)
+  if (known) return known
   const service = ref.services.entries.get(ref.name) as MapNode
   const spec = service.entries.get('extends')
-  if (spec === undefined) return service
-  const base = baseRef(spec, ref, load)
-  const id = `${base.file}#${base.name}`
-  if (chain.includes(id)) throw new ComposeFileError(`circular extends: ${[...chain, id].join(' -> ')}`, spec.at)
-  const inherited = extendedService(base, load, [...chain, id])
+  const extended = spec === undefined ? { service, links: 0 } : extend(ref, service, spec, chain, context)
+  context.resolved.set(id, extended)
+  return extended
+}
+
+function extend(ref: ServiceRef, service: MapNode, spec: TreeNode, chain: string[], context: ExtendsContext): Extended {
+  const base = baseRef(spec, ref, context.load)
+  const baseId = `${base.file}#${base.name}`
+  if (chain.includes(baseId))
+    throw new ComposeFileError(`circular extends: ${[...chain, baseId].join(' -> ')}`, spec.at)
+  // The chain so far bounds the recursion; the base's own chain, resolved
+  // before, bounds the whole.
+  if (chain.length === MAX_EXTENDS_CHAIN) throw chainTooLong(ref.name, spec)
+  const inherited = extendedService(base, [...chain, baseId], context)
+  if (inherited.links === MAX_EXTENDS_CHAIN) throw chainTooLong(ref.name, spec)
+  context.copied += treeSize(inherited.service).values
+  if (context.copied > MAX_COPIED_VALUES) {
+    throw new ComposeFileError(
+      `${spec.at.file}:${spec.at.line}: services that extend others copy more than ${MAX_COPIED_VALUES.toLocaleString('en')} values ` +
+        `(at service ${ref.name}); a compose file copies a few thousand at most. Extend smaller services, or fewer.`,
+      spec.at
+    )
+  }
   const where = base.file === ref.file ? '' : ` of ${basename(base.file)}`
   const via = `extends: service ${base.name}${where} (${basename(ref.file)}:${(spec.keyAt ?? spec.at).line})`
   const own: MapNode = { ...service, entries: new Map(service.entries) }
   own.entries.delete('extends')
-  const merged = mergeNode(withVia(inherited, via), own, ['services', ref.name]) as MapNode
-  return { ...merged, at: service.at, keyAt: service.keyAt, via: service.via }
+  const merged = mergeNode(withVia(inherited.service, via), own, ['services', ref.name]) as MapNode
+  return { service: { ...merged, at: service.at, keyAt: service.keyAt, via: service.via }, links: inherited.links + 1 }
+}
+
+function chainTooLong(name: string, spec: TreeNode): ComposeFileError {
+  return new ComposeFileError(
+    `service ${name} extends a chain of more than ${MAX_EXTENDS_CHAIN} services; real chains are two or three long. Shorten it.`,
+    spec.at
+  )
 }
 
 function baseRef(spec: TreeNode, ref: ServiceRef, load: FileLoader): ServiceRef {

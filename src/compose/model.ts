@@ -1,11 +1,11 @@
 // The compose project as Compose reads it (files merged, anchors, `extends`,
 // profiles and `${VAR}` interpolation resolved), reduced to what the tunnel
 // depends on, with every value traced back to the line that set it.
-import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { ComposeFileError } from '../errors.js'
 import { applyExtends, mergeNode, normalizeServices } from './merge.js'
 import { buildService, type ServiceModel } from './service.js'
+import { readSourceFile, utf8Text } from './source-file.js'
 import { loadEnvironment, type Environment } from './dotenv.js'
 import type { SourceLocation } from '../findings.js'
 import { applyIncludes, type IncludeScope } from './include.js'
@@ -98,11 +98,7 @@ function loadFiles(files: string[], scope: IncludeScope, reading: Reading): MapN
 }
 
 function readComposeFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new ComposeFileError(`cannot read compose file ${file}: ${(error as Error).message}`)
-  }
+  return utf8Text(readSourceFile(file, 'compose file'), file)
 }
 
 /** Values are interpolated, keys are not (as Compose). */
