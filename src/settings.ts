@@ -62,7 +62,11 @@ export const INPUTS: Record<string, string> = {
 
 // Names as Compose accepts them (compose-spec's patterns for projects,
 // services and profiles). Anything else, shell syntax included, is refused.
-const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/
+// A project name is also held to 63 characters, the length of a DNS label:
+// Compose names containers `<project>-<service>-<n>`, and other containers
+// find them by that name through Docker's DNS, which needs short labels.
+// The default name is cut to the same length.
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 
@@ -112,15 +116,20 @@ export function list(value: string): string[] {
 function oneOf<T extends string>(input: (name: string) => string, name: string, allowed: readonly T[]): T {
   const value = input(name)
   if ((allowed as readonly string[]).includes(value)) return value as T
-  throw new InputError(name, `'${value}' is not one of ${allowed.join(', ')}. Use one of those values.`)
+  throw new InputError(name, `${quoted(value)} is not one of ${allowed.join(', ')}. Use one of those values.`)
 }
 
 function matching(name: string, value: string, pattern: RegExp, what: string): string {
   if (pattern.test(value)) return value
   throw new InputError(
     name,
-    `'${value}' is not ${what} (allowed: ${pattern.source}). Fix the value; it is never passed to a shell.`
+    `${quoted(value)} is not ${what} (allowed: ${pattern.source}). Fix the value; it is never passed to a shell.`
   )
+}
+
+/** A value for a message, cut short when long: an annotation shows one line. */
+function quoted(value: string): string {
+  return value.length <= 80 ? `'${value}'` : `'${value.slice(0, 60)}…' (${value.length} characters)`
 }
 
 function serviceName(name: string, value: string): string {
@@ -153,7 +162,7 @@ function readProjectName(value: string, mode: Mode, environment: NodeJS.ProcessE
       'project-name',
       value,
       PROJECT_NAME,
-      'a valid Compose project name (lower case letters, digits, - and _, starting with a letter or digit)'
+      'a valid Compose project name (at most 63 lower case letters, digits, - and _, starting with a letter or digit)'
     )
   return mode === 'full' ? uniqueProjectName(environment) : undefined
 }
@@ -209,7 +218,10 @@ function readSubnet(value: string): Subnet {
 
 function readAddress(value: string): string {
   if (!ipaddr.isValid(value) || value.includes('/')) {
-    throw new InputError('probe-targets', `'${value}' is not an IP address. List device management IPs like 10.8.0.10.`)
+    throw new InputError(
+      'probe-targets',
+      `${quoted(value)} is not an IP address. List device management IPs like 10.8.0.10.`
+    )
   }
   return ipaddr.parse(value).toString()
 }
@@ -231,10 +243,23 @@ function readUpFlags(value: string): string[] {
   })
 }
 
+/** The longest wait any timeout input may ask for: a day, already four times
+ * what a GitHub-hosted job may run (6 h). The run's deadline is the sum of the
+ * timeouts and a margin, held by one Node.js timer, and a timer longer than
+ * 2^31-1 ms (24.8 days) fires at once: this bound keeps that sum far below it. */
+export const MAX_TIMEOUT_SEC = 86_400
+
+/** A timeout input: a positive number of seconds, at most MAX_TIMEOUT_SEC. */
 function positiveSeconds(name: string, value: string): number {
   const seconds = Number(value)
   if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) {
-    throw new InputError(name, `'${value}' is not a positive number of seconds. Write a number like 600.`)
+    throw new InputError(name, `${quoted(value)} is not a positive number of seconds. Write a number like 600.`)
+  }
+  if (seconds > MAX_TIMEOUT_SEC) {
+    throw new InputError(
+      name,
+      `${value} seconds is more than a day (${MAX_TIMEOUT_SEC} s), far longer than a tunnel check needs (a GitHub-hosted job ends after 6 hours). Write at most ${MAX_TIMEOUT_SEC}.`
+    )
   }
   return seconds
 }

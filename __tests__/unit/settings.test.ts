@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
-import { list, readSettings, uniqueProjectName } from '../../src/settings.js'
+import { list, MAX_TIMEOUT_SEC, readReportPath, readSettings, uniqueProjectName } from '../../src/settings.js'
 
 const workspace = mkdtempSync(join(tmpdir(), 'otc-settings-'))
 writeFileSync(join(workspace, 'docker-compose.yml'), 'services: {}\n')
@@ -134,24 +134,60 @@ describe('uniqueProjectName', () => {
   })
 })
 
-describe('says what a compose or env file is when it is not a file, without opening it', () => {
-  const dir = mkdtempSync(join(workspace, 'kinds-'))
-  mkdirSync(join(dir, 'folder.yml'))
-  execFileSync('mkfifo', [join(dir, 'fifo.yml')])
-  symlinkSync('loop-b.yml', join(dir, 'loop-a.yml'))
-  symlinkSync('loop-a.yml', join(dir, 'loop-b.yml'))
-  symlinkSync('gone.yml', join(dir, 'dangling.yml'))
+describe('bounds on hostile input', () => {
+  it('refuses a timeout longer than a day, which would overflow the run deadline timer', () => {
+    expect(inputError({ 'health-timeout': '2147484' }).message).toBe(
+      "Input 'health-timeout': 2147484 seconds is more than a day (86400 s), far longer than a tunnel check needs (a GitHub-hosted job ends after 6 hours). Write at most 86400."
+    )
+    expect(inputError({ 'route-timeout': String(MAX_TIMEOUT_SEC + 1) }).input).toBe('route-timeout')
+    const longest = settingsWith({
+      'health-timeout': String(MAX_TIMEOUT_SEC),
+      'route-timeout': String(MAX_TIMEOUT_SEC)
+    })
+    expect([longest.healthTimeoutSec, longest.routeTimeoutSec]).toEqual([MAX_TIMEOUT_SEC, MAX_TIMEOUT_SEC])
+  })
 
-  it.each([
-    ['compose-file', 'folder.yml', 'is a directory, not a file'],
-    ['compose-file', 'fifo.yml', 'is a named pipe (FIFO), not a file'],
-    ['compose-file', 'loop-a.yml', 'is a symbolic link that leads back to itself (a loop)'],
-    ['compose-file', 'dangling.yml', 'is a symbolic link to a file that does not exist'],
-    ['env-file', 'fifo.yml', 'is a named pipe (FIFO), not a file']
-  ])('%s %s', (input, name, what) => {
-    const file = join(dir, name)
-    expect(inputError({ [input]: file }).message).toBe(
-      `Input '${input}': ${file} ${what}. Fix the path (it is relative to working-directory).`
+  it("holds a project name to Compose's rules and 63 characters, and quotes a long one short", () => {
+    expect(settingsWith({ 'project-name': `a${'-_9'.repeat(20)}zz` }).projectName).toHaveLength(63)
+    for (const name of ['a'.repeat(64), '-otc', '_otc', 'Otc', 'otc.1'])
+      expect(inputError({ 'project-name': name }).input).toBe('project-name')
+    expect(inputError({ 'project-name': 'a'.repeat(100_000) }).message).toBe(
+      `Input 'project-name': '${'a'.repeat(60)}…' (100000 characters) is not a valid Compose project name ` +
+        '(at most 63 lower case letters, digits, - and _, starting with a letter or digit) ' +
+        '(allowed: ^[a-z0-9][a-z0-9_-]{0,62}$). Fix the value; it is never passed to a shell.'
+    )
+  })
+
+  describe('says what a compose or env file is when it is not a file, without opening it', () => {
+    const dir = mkdtempSync(join(workspace, 'kinds-'))
+    mkdirSync(join(dir, 'folder.yml'))
+    execFileSync('mkfifo', [join(dir, 'fifo.yml')])
+    symlinkSync('loop-b.yml', join(dir, 'loop-a.yml'))
+    symlinkSync('loop-a.yml', join(dir, 'loop-b.yml'))
+    symlinkSync('gone.yml', join(dir, 'dangling.yml'))
+
+    it.each([
+      ['compose-file', 'folder.yml', 'is a directory, not a file'],
+      ['compose-file', 'fifo.yml', 'is a named pipe (FIFO), not a file'],
+      ['compose-file', 'loop-a.yml', 'is a symbolic link that leads back to itself (a loop)'],
+      ['compose-file', 'dangling.yml', 'is a symbolic link to a file that does not exist'],
+      ['env-file', 'fifo.yml', 'is a named pipe (FIFO), not a file']
+    ])('%s %s', (input, name, what) => {
+      const file = join(dir, name)
+      expect(inputError({ [input]: file }).message).toBe(
+        `Input '${input}': ${file} ${what}. Fix the path (it is relative to working-directory).`
+      )
+    })
+  })
+})
+
+describe('readReportPath', () => {
+  it('takes - or a file that can be written, and refuses anything else before the run', () => {
+    expect(readReportPath('-', workspace)).toBe('-')
+    expect(readReportPath('report.json', workspace)).toBe(join(workspace, 'report.json'))
+    expect(() => readReportPath('.', workspace)).toThrow(`Input 'json': ${workspace} is not a regular file`)
+    expect(() => readReportPath('no/such/dir/report.json', workspace)).toThrow(
+      `Input 'json': ${join(workspace, 'no/such/dir/report.json')} cannot be written`
     )
   })
 })
