@@ -135,7 +135,7 @@ export class Docker {
     }
     if (client.exitCode !== 0) {
       throw new DockerUnavailableError(
-        `The Docker daemon does not answer: ${firstLine(client.stderr)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`
+        `The Docker daemon does not answer: ${whyNoAnswer(client)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`
       )
     }
     if (isComposeV2(plugin)) return new Docker(runner, ['docker', 'compose'])
@@ -274,6 +274,14 @@ export class Docker {
 
 function isComposeV2(result: CommandResult): boolean {
   return result.exitCode === 0 && /^v?([2-9]|\d{2,})\./.test(result.stdout.trim())
+}
+
+/** Why `docker version` got no answer: a daemon that hangs says nothing, and
+ * is stopped at the time limit. */
+function whyNoAnswer(result: CommandResult): string {
+  if (result.killed)
+    return `it did not answer within ${LIMITS.query / 1000} s (\`docker version\` was stopped at that time limit)`
+  return firstLine(result.stderr) || `\`docker version\` failed with exit code ${result.exitCode} and no message`
 }
 
 export function firstLine(text: string): string {

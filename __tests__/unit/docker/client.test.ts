@@ -99,6 +99,16 @@ describe('Docker.connect', () => {
       'The Docker daemon does not answer: Cannot connect'
     ],
     [
+      'a hung daemon',
+      [['docker version', { exitCode: 143, killed: true }]],
+      'The Docker daemon does not answer: it did not answer within 30 s (`docker version` was stopped at that time limit). Start it'
+    ],
+    [
+      'a silent failure',
+      [['docker version', { exitCode: 1 }]],
+      'The Docker daemon does not answer: `docker version` failed with exit code 1 and no message. Start it'
+    ],
+    [
       'compose v1 only',
       [
         ['docker compose version', { exitCode: 1 }],
