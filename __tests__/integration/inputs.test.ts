@@ -2,9 +2,9 @@
 // stack trace, and nothing started.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { annotations, leftovers, runAction, type ActionRun } from './harness.js'
+import { annotations, leftovers, runAction, STACKS, type ActionRun } from './harness.js'
 
 const project = 'otc-it-bad-input'
 
@@ -13,6 +13,7 @@ function expectOneCleanError(run: ActionRun, text: string | RegExp): string {
   expect(errors).toHaveLength(1)
   expect(errors[0]).toMatch(text)
   expect(run.main.exitCode).toBe(1)
+  expect(run.main.outputs.get('result')).toBe('failed')
   expect(run.main.stdout + run.main.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
   expect(run.main.state.has('composeProject')).toBe(false)
   expect(run.post!.stdout).toContain('Nothing was started')
@@ -65,6 +66,20 @@ describe('bad input', () => {
     const error = expectOneCleanError(run, /file=.*docker-compose.yml,line=\d+,col=\d+/)
     expect(error).toMatch(/line=[45],/)
   })
+
+  it('places a YAML syntax error in the workspace by its workspace-relative path', () => {
+    const dir = mkdtempSync(join(STACKS, '.otc-yaml-'))
+    try {
+      writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  openvpn:\n    image: x\n  celery: [unclosed\n')
+      const run = runAction({ 'working-directory': dir, 'project-name': project })
+      expectOneCleanError(
+        run,
+        new RegExp(`^::error title=Compose file error,file=${basename(dir)}/docker-compose.yml,line=`)
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
 
 describe('missing tools', () => {
@@ -91,5 +106,6 @@ describe('missing tools', () => {
     )
     expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('The Docker daemon does not answer')])
     expect(run.main.exitCode).toBe(1)
+    expect(run.main.outputs.get('result')).toBe('failed')
   })
 })
