@@ -18,19 +18,9 @@ import {
   type MapNode
 } from '../../../src/compose/yaml-tree.js'
 import { ComposeFileError } from '../../../src/errors.js'
-import { loadProject } from '../../helpers/compose.js'
+import { composeFileError as failure, loadProject } from '../../helpers/compose.js'
 
 const FILE = '/project/docker-compose.yml'
-
-function failure(run: () => unknown): ComposeFileError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ComposeFileError) return error
-    throw error
-  }
-  throw new Error('expected a ComposeFileError')
-}
 
 const parse = (text: string): MapNode => parseYamlTree(text, FILE)
 
