@@ -13,6 +13,8 @@ import { InputError } from './errors.js'
 import type { Mode } from './report/schema.js'
 
 export type PreflightPolicy = 'fail' | 'report' | 'off'
+/** When the containers' logs are shown in the step log and the summary. */
+export type LogsPolicy = 'on-failure' | 'always' | 'never'
 
 export interface Settings {
   mode: Mode
@@ -35,6 +37,7 @@ export interface Settings {
   routeTimeoutSec: number
   preflight: PreflightPolicy
   teardown: TeardownPolicy
+  logs: LogsPolicy
 }
 
 /** Reads one raw input by its action.yml name; '' when not given. */
@@ -57,7 +60,8 @@ export const INPUTS: Record<string, string> = {
   'health-timeout': '600',
   'route-timeout': '30',
   preflight: 'fail',
-  teardown: 'always'
+  teardown: 'always',
+  logs: 'on-failure'
 }
 
 // Names as Compose accepts them (compose-spec's patterns for projects,
@@ -101,7 +105,8 @@ export function readSettings(
     healthTimeoutSec: positiveSeconds('health-timeout', input('health-timeout')),
     routeTimeoutSec: positiveSeconds('route-timeout', input('route-timeout')),
     preflight: oneOf(input, 'preflight', ['fail', 'report', 'off'] as const),
-    teardown: oneOf(input, 'teardown', ['always', 'on-success', 'never'] as const)
+    teardown: oneOf(input, 'teardown', ['always', 'on-success', 'never'] as const),
+    logs: oneOf(input, 'logs', ['on-failure', 'always', 'never'] as const)
   }
 }
 

@@ -133,13 +133,17 @@ export function engine(state: EngineState, { full = false } = {}): ScriptedEngin
     ],
     [/^docker ps --all --quiet/, { stdout: ids.join('\n') }],
     [/^docker container inspect/, { stdout: JSON.stringify(all.map(rawContainer)) }],
+    // Each container's log, as `docker logs --timestamps` streams it.
     [
-      /^docker logs /,
+      /^docker logs .* openvpn-id$/,
       {
-        stdout:
-          '2026-11-28T12:00:06.000000000Z otc-vpn: server 10.8.0.0 255.255.255.0\n2026-11-28T12:00:06.100000000Z Initialization Sequence Completed'
+        lines: [
+          '2026-11-28T12:00:06.000000000Z otc-vpn: server 10.8.0.0 255.255.255.0',
+          '2026-11-28T12:00:06.1Z Initialization Sequence Completed'
+        ]
       }
     ],
+    [/^docker logs .* (\S+)-id$/, { lines: ['2026-11-28T12:00:08.5Z worker: ready'] }],
     ...Object.entries(state.namespaces).flatMap(([id, ns]): [RegExp, Answer][] => [
       [new RegExp(`^docker exec ${id} readlink /proc/self/ns/net$`), { stdout: `${ns.id}\n` }],
       [new RegExp(`^docker exec ${id} cat /proc/net/route`), { stdout: `${ns.route}${ns.dev}\n` }],

@@ -61,9 +61,11 @@ describe('crash loop', () => {
       // Whichever noticed first, Compose or the event stream, the cause is the restart loop.
       expect(failed.map((c: any) => c.summary).join('\n')).toMatch(/restart loop|crash loop/)
       expect(run.report!.diagnostics.vpnLogTail).toContain('CRASH=1')
-      expect(run.main.summary).toContain('vpn service: log tail')
+      expect(run.main.summary).toMatch(
+        /<summary>Log of openvpn \(\S+\): .*<\/summary>\n[^]*otc-vpn: CRASH=1: exiting 1/
+      )
       // The container's own words are in the step's log too.
-      expect(run.main.stdout).toMatch(/::group::Diagnostics: openvpn in its own words\n[^]*otc-vpn: CRASH=1: exiting 1/)
+      expect(run.main.stdout).toMatch(/::group::Log of openvpn \(\S+\): .*\n[^]*otc-vpn: CRASH=1: exiting 1/)
     },
     3 * MINUTES
   )

@@ -32,6 +32,7 @@ describe('bad input', () => {
     [{ 'health-timeout': 'soon' }, "Input 'health-timeout'"],
     [{ teardown: 'later' }, "Input 'teardown'"],
     [{ preflight: 'maybe' }, "Input 'preflight'"],
+    [{ logs: 'loud' }, "Input 'logs': 'loud' is not one of on-failure, always, never"],
     [{ 'project-name': 'Bad_Name' }, "Input 'project-name'"],
     [{ 'up-flags': '--build $(touch /tmp/otc-pwned)' }, "Input 'up-flags'.*shell syntax"],
     [{ 'env-file': 'missing.env' }, "Input 'env-file'"]

@@ -42,7 +42,8 @@ describe('readSettings', () => {
       healthTimeoutSec: 600,
       routeTimeoutSec: 30,
       preflight: 'fail',
-      teardown: 'always'
+      teardown: 'always',
+      logs: 'on-failure'
     })
   })
 
@@ -69,6 +70,7 @@ describe('readSettings', () => {
     [{ mode: 'fast' }, 'mode', "'fast' is not one of full, verify, lint"],
     [{ teardown: 'sometimes' }, 'teardown', 'always, on-success, never'],
     [{ preflight: 'warn' }, 'preflight', 'fail, report, off'],
+    [{ logs: 'on-error' }, 'logs', "'on-error' is not one of on-failure, always, never"],
     [{ 'compose-file': 'missing.yml' }, 'compose-file', 'missing.yml does not exist'],
     [{ 'env-file': 'nope.env' }, 'env-file', 'nope.env does not exist'],
     [{ 'working-directory': 'nowhere' }, 'working-directory', 'is not a directory'],

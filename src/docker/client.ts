@@ -5,6 +5,7 @@ import type { ComposeProject } from '../compose/project.js'
 import { DockerUnavailableError } from '../errors.js'
 import type { CommandResult, CommandRunner } from './command.js'
 import { parseInspect, type Container } from './inspect.js'
+import { LogTailCollector, unreadLog, type LogTail } from './logs.js'
 
 /** One line of `docker events --format '{{json .}}'`. */
 export interface DockerEvent {
@@ -22,6 +23,10 @@ export const LIMITS = {
   logs: 20_000,
   down: 180_000
 } as const
+
+/** Lines of a log read from its end to count what a tail leaves out: enough
+ * for any run's own output, bounded for a deployment that has run for months. */
+const LOG_READ_LINES = 10_000
 
 const PROJECT_LABEL = 'com.docker.compose.project'
 const SERVICE_LABEL = 'com.docker.compose.service'
@@ -183,9 +188,19 @@ export class Docker {
     return this.run(['docker', 'exec', containerId, ...argv], timeoutMs)
   }
 
-  async logsTail(containerId: string, lines: number): Promise<string> {
-    const result = await this.run(['docker', 'logs', '--tail', String(lines), '--timestamps', containerId], LIMITS.logs)
-    return (result.stdout + result.stderr).trim()
+  /** The last `keep` lines of a container's log, and how many earlier ones
+   * there are: at most LOG_READ_LINES are read, from the end, as they come. */
+  async logTail(containerId: string, keep: number): Promise<LogTail> {
+    const collector = new LogTailCollector(keep, LOG_READ_LINES)
+    const argv = ['docker', 'logs', '--tail', String(LOG_READ_LINES), '--timestamps', containerId]
+    const result = await this.runner.run(argv, {
+      timeoutMs: LIMITS.logs,
+      onLine: (line, stream) => collector.add(line, stream)
+    })
+    if (result.killed) return unreadLog(`docker logs did not finish within ${LIMITS.logs / 1000} s.`)
+    // On failure the Docker CLI's own message is the last line on standard error.
+    if (result.exitCode !== 0) return unreadLog(`docker logs failed: ${result.stderr.trim().split('\n').at(-1)}`)
+    return collector.tail()
   }
 
   /** Streams container events of the project until the signal aborts. */

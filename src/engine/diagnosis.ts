@@ -3,7 +3,7 @@
 import { firstLine } from '../docker/client.js'
 import type { CheckResult } from '../findings.js'
 import type { HealthOutcome } from '../checks/health.js'
-import { describeProbe, type Container } from '../docker/inspect.js'
+import { describeProbe, type Container, type HealthProbe } from '../docker/inspect.js'
 import type { NamespaceSnapshot } from '../checks/namespace.js'
 import type { Diagnostics } from '../report/schema.js'
 
@@ -57,13 +57,8 @@ export function composeMessage(output: string, count = 5): string {
   return lines.slice(-count).join('\n')
 }
 
-/** The vpn container's last health probes and log tail, for the log of a failed run. */
-export function vpnWords(diagnostics: Diagnostics): string {
-  const probes = diagnostics.vpnProbes.map((probe) => `  ${probe.end} ${describeProbe(probe)}`)
-  return [
-    'Last health probes:',
-    ...(probes.length ? probes : ['  (none recorded)']),
-    'Log tail:',
-    diagnostics.vpnLogTail || '  (empty)'
-  ].join('\n')
+/** The vpn container's last health probes, for the log of a failed run. */
+export function probeWords(probes: HealthProbe[]): string {
+  const lines = probes.map((probe) => `  ${probe.end} ${describeProbe(probe)}`)
+  return ['Last health probes:', ...(lines.length ? lines : ['  (none recorded)'])].join('\n')
 }

@@ -9,13 +9,13 @@ import { LIMITS, type Docker } from '../docker/client.js'
 import type { ProjectEvents } from '../docker/events.js'
 import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
-import type { Diagnostics } from '../report/schema.js'
+import type { ContainerLog, Diagnostics } from '../report/schema.js'
 import type { Settings } from '../settings.js'
 import { composeMessage, describeVpnState, healthEvidence, healthFix, routeTables } from './diagnosis.js'
 import type { RunRecord } from './record.js'
 
-/** Lines of the vpn container's log kept for the diagnostics. */
-const LOG_TAIL_LINES = 60
+/** Lines of each container's log kept for the diagnostics. */
+const LOG_TAIL_LINES = 100
 
 export class LivePhases {
   private composeOutput = ''
@@ -156,16 +156,34 @@ export class LivePhases {
   async collectDiagnostics(known?: Container[]): Promise<Diagnostics> {
     const containers = known ?? (await this.docker.projectContainers(this.project.projectName))
     const vpn = containers.find((c) => c.service === this.settings.vpnService)
-    const [logTail, ps] = await Promise.all([
-      vpn ? this.docker.logsTail(vpn.id, LOG_TAIL_LINES) : Promise.resolve(''),
+    const [logs, ps] = await Promise.all([
+      this.readLogs(containers),
       this.docker.composeRun(this.project, ['ps', '--all'], LIMITS.query)
     ])
     return {
       vpnProbes: vpn?.healthLog ?? [],
-      vpnLogTail: logTail,
+      vpnLogTail: logs.find((log) => log.container === vpn?.name)?.text ?? '',
       routeTables: [],
       composePs: ps.stdout.trim(),
-      composeOutput: this.composeOutput
+      composeOutput: this.composeOutput,
+      logs
     }
+  }
+
+  /** The log tails of the vpn's and the tunnel services' containers, in the
+   * order of the settings, all read at once; none under `logs: never`. */
+  private readLogs(containers: Container[]): Promise<ContainerLog[]> {
+    if (this.settings.logs === 'never') return Promise.resolve([])
+    const services = [this.settings.vpnService, ...this.settings.tunnelServices]
+    const logged = containers
+      .filter((c) => services.includes(c.service))
+      .sort((a, b) => services.indexOf(a.service) - services.indexOf(b.service) || a.name.localeCompare(b.name))
+    return Promise.all(
+      logged.map(async (c) => ({
+        service: c.service,
+        container: c.name,
+        ...(await this.docker.logTail(c.id, LOG_TAIL_LINES))
+      }))
+    )
   }
 }

@@ -3,7 +3,7 @@
 import type { CheckName, CheckResult, Finding } from '../findings.js'
 import type { Redactor } from '../report/redact.js'
 import { REPORT_SCHEMA_VERSION, type Diagnostics, type RunReport, type TimelineEntry } from '../report/schema.js'
-import type { Settings } from '../settings.js'
+import type { LogsPolicy, Settings } from '../settings.js'
 
 /** How the engine speaks to the front it runs under. */
 export interface Log {
@@ -26,7 +26,12 @@ export function secretFree(log: Log, redactor: Redactor): Log {
   }
 }
 
-type RecordSettings = Pick<Settings, 'mode' | 'vpnService' | 'tunnelServices' | 'managementSubnets'>
+type RecordSettings = Pick<Settings, 'mode' | 'vpnService' | 'tunnelServices' | 'managementSubnets' | 'logs'>
+
+/** Whether the `logs` input shows the containers' logs for a run with this result. */
+export function showsLogs(policy: LogsPolicy, result: RunReport['result']): boolean {
+  return policy === 'always' || (policy === 'on-failure' && result === 'failed')
+}
 
 export class RunRecord {
   readonly startedAt = Date.now()
@@ -69,9 +74,10 @@ export class RunRecord {
   /** Without the secrets: every output is made from this. */
   report(): RunReport {
     const failed = this.hasErrors() || this.checks.some((c) => c.verdict === 'failed') || !this.proven()
+    const result = failed ? 'failed' : 'passed'
     return this.redactor.json({
       schemaVersion: REPORT_SCHEMA_VERSION,
-      result: failed ? 'failed' : 'passed',
+      result,
       mode: this.settings.mode,
       project: this.projectName,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -81,8 +87,13 @@ export class RunRecord {
       findings: this.findings,
       checks: this.checks,
       timeline: [...this.timeline].sort((a, b) => a.atMs - b.atMs),
-      diagnostics: this.diagnostics
+      diagnostics: this.diagnostics && this.shownDiagnostics(this.diagnostics, result)
     })
+  }
+
+  /** The report holds the logs the run shows, and only those. */
+  private shownDiagnostics({ logs, ...rest }: Diagnostics, result: RunReport['result']): Diagnostics {
+    return showsLogs(this.settings.logs, result) ? { ...rest, logs } : rest
   }
 
   /** Live modes pass only on proof: every tunnel service passed its namespace and route checks. */

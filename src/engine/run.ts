@@ -11,11 +11,12 @@ import { claimProject, declaredVolumeNames } from '../docker/ownership.js'
 import { compareWithCompose } from '../preflight/compare.js'
 import { preflight, serviceAvailability } from '../preflight/rules.js'
 import type { PreflightOptions } from '../preflight/wording.js'
+import { logBody, logTitle } from '../report/logs.js'
 import { Redactor } from '../report/redact.js'
 import type { RunReport } from '../report/schema.js'
 import type { Settings } from '../settings.js'
 import { runBudgetMs } from './budget.js'
-import { vpnWords } from './diagnosis.js'
+import { probeWords } from './diagnosis.js'
 import { LivePhases } from './live.js'
 import { RunRecord, secretFree, type Log } from './record.js'
 
@@ -78,10 +79,21 @@ export async function execute(
     for (const event of events.recorded) record.mark(event.action, event.service, event.receivedMs)
   }
   const report = record.report()
-  const diagnostics = report.diagnostics
-  if (report.result === 'failed' && diagnostics)
-    await log.group(`Diagnostics: ${settings.vpnService} in its own words`, async () => log.info(vpnWords(diagnostics)))
+  await tellDiagnostics(report, settings.vpnService, log)
   return report
+}
+
+/** The containers' own words in the log: a failed run's last health probes
+ * of the vpn, and one group for each container log the report holds. */
+async function tellDiagnostics(report: RunReport, vpnService: string, log: Log): Promise<void> {
+  const diagnostics = report.diagnostics
+  if (!diagnostics) return
+  if (report.result === 'failed')
+    await log.group(`Diagnostics: ${vpnService}'s last health probes`, async () =>
+      log.info(probeWords(diagnostics.vpnProbes))
+    )
+  for (const container of diagnostics.logs ?? [])
+    await log.group(logTitle(container), async () => log.info(logBody(container)))
 }
 
 function preflightOptions({ vpnService, tunnelServices, healthTimeoutSec }: Settings): PreflightOptions {

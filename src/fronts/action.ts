@@ -38,7 +38,11 @@ export async function main(environment: NodeJS.ProcessEnv = process.env): Promis
     // Saved before anything starts, so that the post step cleans up even
     // when this step fails, times out or is cancelled; never for a project
     // that already existed, so that the post step leaves that one alone.
-    const report = await execute(settings, runner, actionLog, environment, runState.saveStarted)
+    // Given out at once, so that later steps find the project then too.
+    const report = await execute(settings, runner, actionLog, environment, (started) => {
+      runState.saveStarted(started)
+      core.setOutput('project-name', started.project.projectName)
+    })
     // Cut short, the verdict is about commands that were stopped under it:
     // the shutdown has failed the step and says why.
     if (shutdown.stopping) return
@@ -58,6 +62,7 @@ async function publish(report: RunReport, workspace: string, environment: NodeJS
   )
   writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   core.setOutput('result', report.result)
+  core.setOutput('project-name', report.project)
   core.setOutput('healthy-after', report.healthyAfterSec ?? '')
   core.setOutput('management-subnet', report.managementSubnets.join(','))
   core.setOutput('report', reportPath)

@@ -2,6 +2,7 @@
 // summary, the annotations and the CLI's text are all made from it.
 import type { CheckResult, Finding } from '../findings.js'
 import type { HealthProbe } from '../docker/inspect.js'
+import type { LogTail } from '../docker/logs.js'
 
 export const REPORT_SCHEMA_VERSION = 1
 
@@ -14,12 +15,21 @@ export interface TimelineEntry {
   service?: string
 }
 
+/** The end of the log of one container of the vpn or a tunnel service. */
+export interface ContainerLog extends LogTail {
+  service: string
+  container: string
+}
+
 export interface Diagnostics {
   vpnProbes: HealthProbe[]
+  /** The vpn container's log tail, as in `logs` (kept for readers of schema 1.0). */
   vpnLogTail: string
   routeTables: { container: string; namespace: string; table: string }[]
   composePs: string
   composeOutput: string
+  /** The vpn's and the tunnel services' logs, when the `logs` input shows them. */
+  logs?: ContainerLog[]
 }
 
 export interface RunReport {

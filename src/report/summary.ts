@@ -3,6 +3,7 @@
 import { describeProbe } from '../docker/inspect.js'
 import type { CheckResult, Finding } from '../findings.js'
 import { place } from './annotations.js'
+import { logBody, logTitle } from './logs.js'
 import type { RunReport, TimelineEntry } from './schema.js'
 
 /** GitHub refuses step summaries over 1 MiB; keep a margin. */
@@ -129,7 +130,7 @@ function diagnostics(report: RunReport): string[] {
     '### Diagnostics',
     '',
     ...details('vpn service: last health probes', probes),
-    ...details('vpn service: log tail', d.vpnLogTail),
+    ...(d.logs ?? []).flatMap((log) => details(logTitle(log), logBody(log))),
     ...d.routeTables.flatMap((t) => details(`routes of ${t.container} (${t.namespace})`, t.table)),
     ...details('docker compose ps', d.composePs),
     ...details('docker compose up output', d.composeOutput)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { composeMessage, describeVpnState, vpnWords } from '../../../src/engine/diagnosis.js'
+import { composeMessage, describeVpnState, probeWords } from '../../../src/engine/diagnosis.js'
 import { container } from '../../helpers/containers.js'
 
 describe('composeMessage', () => {
@@ -20,21 +20,11 @@ describe('composeMessage', () => {
   })
 })
 
-describe('vpnWords', () => {
-  it('lists the probes and the log tail, and says when there are none', () => {
-    const diagnostics = {
-      vpnProbes: [{ exitCode: 1, output: 'no tun0', end: '2026-11-28T12:00:01Z' }],
-      vpnLogTail: 'otc-vpn: starting',
-      routeTables: [],
-      composePs: '',
-      composeOutput: ''
-    }
-    expect(vpnWords(diagnostics)).toBe(
-      'Last health probes:\n  2026-11-28T12:00:01Z exit 1: no tun0\nLog tail:\notc-vpn: starting'
-    )
-    expect(vpnWords({ ...diagnostics, vpnProbes: [], vpnLogTail: '' })).toBe(
-      'Last health probes:\n  (none recorded)\nLog tail:\n  (empty)'
-    )
+describe('probeWords', () => {
+  it('lists the probes, and says when there are none', () => {
+    const probes = [{ exitCode: 1, output: 'no tun0', end: '2026-11-28T12:00:01Z' }]
+    expect(probeWords(probes)).toBe('Last health probes:\n  2026-11-28T12:00:01Z exit 1: no tun0')
+    expect(probeWords([])).toBe('Last health probes:\n  (none recorded)')
   })
 })
 

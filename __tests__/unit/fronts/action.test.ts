@@ -19,12 +19,17 @@ jest.unstable_mockModule('../../../src/docker/command.js', () => ({
   }
 }))
 
-async function runMain(inputs: Record<string, string>): Promise<Recorded> {
+async function runMain(inputs: Record<string, string>, environment: NodeJS.ProcessEnv = {}): Promise<Recorded> {
   recorded = emptyRecord(inputs)
   mockCore(recorded)
   const { main } = await import('../../../src/fronts/action.js')
   const temp = mkdtempSync(join(tmpdir(), 'otc-action-'))
-  await main({ GITHUB_WORKSPACE: ROOT, RUNNER_TEMP: temp, GITHUB_STEP_SUMMARY: join(temp, 'summary.md') })
+  await main({
+    GITHUB_WORKSPACE: ROOT,
+    RUNNER_TEMP: temp,
+    GITHUB_STEP_SUMMARY: join(temp, 'summary.md'),
+    ...environment
+  })
   return recorded
 }
 
@@ -41,6 +46,7 @@ describe('main', () => {
     runner = healthyDemo()
     const r = await runMain(verifyInputs)
     expect(r.outputs.get('result')).toBe('passed')
+    expect(r.outputs.get('project-name')).toBe(PROJECT)
     expect(r.outputs.get('management-subnet')).toBe('10.8.0.0/24')
     expect(JSON.parse(readFileSync(r.outputs.get('report')!, 'utf8'))).toMatchObject({
       result: 'passed',
@@ -69,6 +75,19 @@ describe('main', () => {
     expect(r.outputs.get('result')).toBe('passed')
   })
 
+  it('full: outputs the project it named for the run, the one the post step removes', async () => {
+    runner = healthyDemo({ full: true })
+    const { 'project-name': _, ...inputs } = verifyInputs
+    const r = await runMain(
+      { ...inputs, mode: 'full' },
+      { GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'tunnel' }
+    )
+    const name = r.outputs.get('project-name')!
+    expect(name).toMatch(/^otc-77-2-tunnel-/)
+    expect(JSON.parse(r.state.get('composeProject')!)).toMatchObject({ projectName: name })
+    expect(JSON.parse(readFileSync(r.outputs.get('report')!, 'utf8'))).toMatchObject({ project: name })
+  })
+
   it('full on a project that exists: one error annotation naming it, nothing started, nothing saved to tear down', async () => {
     const scripted = healthyDemo()
     runner = scripted
@@ -86,6 +105,8 @@ describe('main', () => {
     expect(scripted.calls.filter((call) => / (up|down|rm|stop|kill|restart) /.test(`${call} `))).toEqual([])
     expect(r.state.has('composeProject')).toBe(false)
     expect(r.outputs.get('result')).toBe('failed')
+    // Not this run's project: no output names it.
+    expect(r.outputs.has('project-name')).toBe(false)
     expect(process.exitCode).toBe(1)
   })
 

@@ -3,7 +3,8 @@ import type { CheckResult, Finding } from '../../../src/findings.js'
 import { ANNOTATIONS_PER_LEVEL, annotationsFor } from '../../../src/report/annotations.js'
 import { mermaidTimeline, SUMMARY_LIMIT_BYTES, summaryMarkdown } from '../../../src/report/summary.js'
 import { textReport } from '../../../src/report/text.js'
-import type { RunReport } from '../../../src/report/schema.js'
+import { logTitle } from '../../../src/report/logs.js'
+import type { ContainerLog, Diagnostics, RunReport } from '../../../src/report/schema.js'
 
 function check(overrides: Partial<CheckResult> = {}): CheckResult {
   return {
@@ -34,6 +35,12 @@ function report(overrides: Partial<RunReport> = {}): RunReport {
     timeline: [],
     ...overrides
   }
+}
+
+const noDiagnostics: Diagnostics = { vpnProbes: [], vpnLogTail: '', routeTables: [], composePs: '', composeOutput: '' }
+
+function containerLog(fields: Partial<ContainerLog> & Pick<ContainerLog, 'service' | 'container'>): ContainerLog {
+  return { text: '', lines: 0, cutLines: 0, moreCut: false, ...fields }
 }
 
 const stale = check({
@@ -113,15 +120,53 @@ describe('summaryMarkdown', () => {
       vpnLogTail: huge,
       routeTables: Array.from({ length: 60 }, (_, i) => ({ container: `c${i}`, namespace: 'net:[1]', table: huge })),
       composePs: huge,
-      composeOutput: huge
+      composeOutput: huge,
+      logs: Array.from({ length: 60 }, (_, i) =>
+        containerLog({ service: 'celery', container: `c${i}`, text: huge, lines: 100, cutLines: 9900, moreCut: true })
+      )
     }
     const markdown = summaryMarkdown(report({ diagnostics }), '/ws')
     expect(Buffer.byteLength(markdown)).toBeLessThanOrEqual(SUMMARY_LIMIT_BYTES)
     expect(markdown).toContain('| ✅ | celery | namespace |')
   })
 
+  it('folds each container log the report holds into a block of its own', () => {
+    const logs = [
+      containerLog({ service: 'openvpn', container: 'p-openvpn-1', text: 'T1 vpn says', lines: 1 }),
+      containerLog({ service: 'celery', container: 'p-celery-1', text: 'T2 ```worker``` says', lines: 1 })
+    ]
+    const markdown = summaryMarkdown(report({ result: 'failed', diagnostics: { ...noDiagnostics, logs } }), '/ws')
+    const blocks = markdown.split('<details>').slice(1)
+    expect(blocks.map((block) => /<summary>(.*)<\/summary>/.exec(block)?.[1])).toEqual([
+      'Log of openvpn (p-openvpn-1): all of it, 1 line',
+      'Log of celery (p-celery-1): all of it, 1 line'
+    ])
+    expect(blocks[0]).toContain('```text\nT1 vpn says\n```')
+    // The container's text cannot close the code block.
+    expect(blocks[1]).toContain("```text\nT2 '''worker''' says\n```")
+  })
+
+  it('shows no log block when the report holds no logs', () => {
+    expect(summaryMarkdown(report({ diagnostics: noDiagnostics }), '/ws')).not.toContain('Log of')
+  })
+
   it('escapes table cells', () => {
     expect(summaryMarkdown(report({ checks: [check({ summary: 'a | b\nc' })] }), '/ws')).toContain('a \\| b<br>c')
+  })
+})
+
+describe('logTitle', () => {
+  it('says how much of the log is shown', () => {
+    const log = (fields: Partial<ContainerLog>): string =>
+      logTitle(containerLog({ service: 'celery', container: 'p-celery-1', ...fields }))
+    expect(log({ lines: 12 })).toBe('Log of celery (p-celery-1): all of it, 12 lines')
+    expect(log({ lines: 100, cutLines: 51 })).toBe('Log of celery (p-celery-1): last 100 lines; 51 earlier lines cut')
+    expect(log({ lines: 100, cutLines: 1 })).toBe('Log of celery (p-celery-1): last 100 lines; 1 earlier line cut')
+    expect(log({ lines: 100, cutLines: 9900, moreCut: true })).toBe(
+      'Log of celery (p-celery-1): last 100 lines; at least 9900 earlier lines cut'
+    )
+    expect(log({ lines: 0 })).toBe('Log of celery (p-celery-1): empty')
+    expect(log({ error: 'docker logs failed: no such container' })).toBe('Log of celery (p-celery-1): not read')
   })
 })
 

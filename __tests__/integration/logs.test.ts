@@ -1,0 +1,103 @@
+// A failed run's logs and the project it ran, against a real engine: one log
+// group per service in the step log and the same in the summary, none under
+// `logs: never`; the `project-name` output names the project that stays up
+// for later steps and that the post step removes.
+import { execFileSync } from 'node:child_process'
+import { describe, expect, it } from '@jest/globals'
+import { composeDown, leftovers, runAction, type StepRun } from './harness.js'
+
+const MINUTES = 60_000
+/** The no-tunnel stack: the vpn turns healthy without a tunnel, the run fails at once. */
+const failing = { 'working-directory': 'no-tunnel', preflight: 'report', 'route-timeout': '2' }
+
+/** A workflow run of its own, so that the action names the project itself: otc-<run>-<attempt>-<job>. */
+function workflowRun(name: string): { env: Record<string, string>; project: string } {
+  const run = `gc-${name}-${process.pid}-${Date.now().toString(36)}`
+  return {
+    env: { GITHUB_RUN_ID: run, GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'logs' },
+    project: `otc-${run}-1-logs`
+  }
+}
+
+function logGroups(step: StepRun): string[] {
+  return step.stdout.split('\n').filter((line) => line.startsWith('::group::Log of'))
+}
+
+/** The lines of the step log inside the group whose title starts with `title`. */
+function groupLines(step: StepRun, title: string): string[] {
+  const lines = step.stdout.split('\n')
+  const start = lines.findIndex((line) => line.startsWith(`::group::${title}`))
+  const end = lines.indexOf('::endgroup::', start)
+  return lines.slice(start + 1, end)
+}
+
+describe('a failed run', () => {
+  it(
+    'shows one log group per service in the step log and the summary, and outputs the project the post step removes',
+    () => {
+      const { env, project } = workflowRun('failed')
+      const run = runAction(failing, { env })
+      expect(run.main.exitCode).toBe(1)
+      expect(run.main.outputs.get('result')).toBe('failed')
+
+      expect(run.main.outputs.get('project-name')).toBe(project)
+      expect(JSON.parse(run.main.state.get('composeProject')!)).toMatchObject({ projectName: project })
+
+      expect(logGroups(run.main)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^::group::Log of openvpn \\(${project}-openvpn-1\\): all of it, \\d+ lines?$`)
+        ),
+        `::group::Log of celery (${project}-celery-1): all of it, 1 line`,
+        `::group::Log of celery_monitoring (${project}-celery_monitoring-1): last 100 lines; 50 earlier lines cut`
+      ])
+      expect(groupLines(run.main, 'Log of openvpn').join('\n')).toContain('NO_TUNNEL=1')
+      expect(groupLines(run.main, 'Log of celery (')).toEqual([expect.stringMatching(/Z celery: worker ready$/)])
+      const monitoring = groupLines(run.main, 'Log of celery_monitoring')
+      expect(monitoring).toHaveLength(100)
+      expect(monitoring[0]).toMatch(/Z celery_monitoring: check 51$/)
+      expect(monitoring[99]).toMatch(/Z celery_monitoring: check 150$/)
+
+      const titles = [...run.main.summary.matchAll(/<summary>(Log of .*)<\/summary>/g)].map((match) => match[1])
+      expect(titles).toEqual(logGroups(run.main).map((group) => group.replace('::group::', '')))
+      expect(run.main.summary).toContain('celery: worker ready')
+      expect(run.report!.diagnostics.logs.map((log: { service: string }) => log.service)).toEqual([
+        'openvpn',
+        'celery',
+        'celery_monitoring'
+      ])
+
+      // The post step removes exactly the project the output named.
+      expect(run.post!.stdout).toMatch(new RegExp(`Removed .* of project ${project}; nothing of it is left\\.`))
+      expect(leftovers(project)).toEqual([])
+    },
+    3 * MINUTES
+  )
+})
+
+describe('logs: never', () => {
+  it(
+    'shows no log; the project stays up for later steps until the post step',
+    () => {
+      const { env, project } = workflowRun('never')
+      try {
+        const run = runAction({ ...failing, logs: 'never' }, { env, post: false })
+        expect(run.main.outputs.get('result')).toBe('failed')
+        expect(logGroups(run.main)).toEqual([])
+        expect(run.main.summary).not.toContain('Log of')
+        expect(run.report!.diagnostics).not.toHaveProperty('logs')
+        // What a later step of the job can do with the output, before the post step.
+        const name = run.main.outputs.get('project-name')!
+        expect(name).toBe(project)
+        const logs = execFileSync('docker', ['compose', '-p', name, 'logs', '--no-color', 'celery'], {
+          encoding: 'utf8',
+          timeout: 60_000
+        })
+        expect(logs).toContain('celery: worker ready')
+      } finally {
+        composeDown(project)
+      }
+      expect(leftovers(project)).toEqual([])
+    },
+    3 * MINUTES
+  )
+})
