@@ -4,43 +4,49 @@
 // for later steps and that the post step removes.
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from '@jest/globals'
-import { composeDown, leftovers, runAction, type StepRun } from './harness.js'
+import { composeDown, leftovers, runAction, type ActionRun, type StepRun } from './harness.js'
 
 const MINUTES = 60_000
 /** The no-tunnel stack: the vpn turns healthy without a tunnel, the run fails at once. */
 const failing = { 'working-directory': 'no-tunnel', preflight: 'report', 'route-timeout': '2' }
 
-/** A workflow run of its own, so that the action names the project itself: otc-<run>-<attempt>-<job>. */
-function workflowRun(name: string): { env: Record<string, string>; project: string } {
+/** A workflow run of its own, so that the action makes the project's name
+ * up itself, from the run's id (otc-<run>-...). */
+function workflowRun(name: string): { env: Record<string, string>; prefix: string } {
   const run = `gc-${name}-${process.pid}-${Date.now().toString(36)}`
-  return {
-    env: { GITHUB_RUN_ID: run, GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'logs' },
-    project: `otc-${run}-1-logs`
-  }
+  return { env: { GITHUB_RUN_ID: run, GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'logs' }, prefix: `otc-${run}-` }
+}
+
+/** The project a run's output names, checked to be one this test's run made up. */
+function projectOf(run: ActionRun, prefix: string): string {
+  const name = run.main.outputs.get('project-name') ?? ''
+  expect(name.startsWith(prefix)).toBe(true)
+  return name
 }
 
 function logGroups(step: StepRun): string[] {
   return step.stdout.split('\n').filter((line) => line.startsWith('::group::Log of'))
 }
 
-/** The lines of the step log inside the group whose title starts with `title`. */
+/** The container's lines in the step-log group whose title starts with
+ * `title` (each starts with its timestamp; workflow commands are left out). */
 function groupLines(step: StepRun, title: string): string[] {
   const lines = step.stdout.split('\n')
   const start = lines.findIndex((line) => line.startsWith(`::group::${title}`))
   const end = lines.indexOf('::endgroup::', start)
-  return lines.slice(start + 1, end)
+  return lines.slice(start + 1, end).filter((line) => !line.startsWith('::'))
 }
 
 describe('a failed run', () => {
   it(
     'shows one log group per service in the step log and the summary, and outputs the project the post step removes',
     () => {
-      const { env, project } = workflowRun('failed')
+      const { env, prefix } = workflowRun('failed')
       const run = runAction(failing, { env })
       expect(run.main.exitCode).toBe(1)
       expect(run.main.outputs.get('result')).toBe('failed')
 
-      expect(run.main.outputs.get('project-name')).toBe(project)
+      const project = projectOf(run, prefix)
       expect(JSON.parse(run.main.state.get('composeProject')!)).toMatchObject({ projectName: project })
 
       expect(logGroups(run.main)).toEqual([
@@ -78,25 +84,26 @@ describe('logs: never', () => {
   it(
     'shows no log; the project stays up for later steps until the post step',
     () => {
-      const { env, project } = workflowRun('never')
+      const { env, prefix } = workflowRun('never')
+      const run = runAction({ ...failing, logs: 'never' }, { env, post: false })
+      const started = JSON.parse(run.main.state.get('composeProject')!) as { projectName: string }
       try {
-        const run = runAction({ ...failing, logs: 'never' }, { env, post: false })
+        const project = projectOf(run, prefix)
+        expect(project).toBe(started.projectName)
         expect(run.main.outputs.get('result')).toBe('failed')
         expect(logGroups(run.main)).toEqual([])
         expect(run.main.summary).not.toContain('Log of')
         expect(run.report!.diagnostics).not.toHaveProperty('logs')
         // What a later step of the job can do with the output, before the post step.
-        const name = run.main.outputs.get('project-name')!
-        expect(name).toBe(project)
-        const logs = execFileSync('docker', ['compose', '-p', name, 'logs', '--no-color', 'celery'], {
+        const logs = execFileSync('docker', ['compose', '-p', project, 'logs', '--no-color', 'celery'], {
           encoding: 'utf8',
           timeout: 60_000
         })
         expect(logs).toContain('celery: worker ready')
       } finally {
-        composeDown(project)
+        composeDown(started.projectName)
       }
-      expect(leftovers(project)).toEqual([])
+      expect(leftovers(started.projectName)).toEqual([])
     },
     3 * MINUTES
   )
