@@ -5,6 +5,8 @@ import * as core from '@actions/core'
 import type { ComposeProject } from '../compose/project.js'
 import type { TeardownPolicy } from '../docker/teardown.js'
 import type { StartedProject } from '../engine/run.js'
+
+export type { StartedProject }
 import type { RunReport } from '../report/schema.js'
 
 const KEYS = {
