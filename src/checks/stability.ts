@@ -168,7 +168,10 @@ function changeOf(
     if (is.status !== 'running') facts.push(`it is ${is.status} now`)
     return failed('restarted', facts, evidence)
   }
-  if (is.status !== 'running') return failed('stopped', [`${is.status}, exit code ${is.exitCode}`, ...ended], evidence)
+  // One that was not running when the checks began has not changed: its
+  // namespace check names it with its state.
+  if (is.status !== 'running' && was.status === 'running')
+    return failed('stopped', [`${is.status}, exit code ${is.exitCode}`, ...ended], evidence)
   return undefined
 }
 

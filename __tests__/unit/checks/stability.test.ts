@@ -71,6 +71,17 @@ describe('judgeStability', () => {
     ])
   })
 
+  it('takes a worker that was already stopped or paused when the checks began for no change', () => {
+    for (const status of ['exited', 'paused']) {
+      const idle = { ...celeryOptions, status, exitCode: status === 'exited' ? 137 : 0 }
+      const judged = judgeStability({
+        ...facts([vpnOptions, idle, monitoringOptions]),
+        before: [before[0], container(idle), before[2]]
+      })
+      expect(judged.map((j) => j.outcome.verdict)).toEqual(['passed'])
+    }
+  })
+
   it('names a worker removed during the checks, and when', () => {
     const destroyed = event('destroy', 'monitoring-id', 'celery_monitoring', Date.parse('2026-11-28T12:00:11Z'))
     const judged = judgeStability(facts([vpnOptions, celeryOptions], [destroyed]))
