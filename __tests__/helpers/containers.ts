@@ -15,6 +15,8 @@ export interface RawOptions {
   restartPolicy?: string
   maxRetries?: number
   probes?: { ExitCode: number; Output: string; End: string }[]
+  /** State.Error: the engine's last error starting it. */
+  error?: string
 }
 
 export function rawContainer(options: RawOptions = {}): Record<string, unknown> {
@@ -27,6 +29,7 @@ export function rawContainer(options: RawOptions = {}): Record<string, unknown> 
     State: {
       Status: options.status ?? 'running',
       ExitCode: options.exitCode ?? 0,
+      Error: options.error ?? '',
       StartedAt: options.startedAt ?? '2026-11-28T12:00:00.000000000Z',
       ...(options.health ? { Health: { Status: options.health, Log: options.probes ?? [] } } : {})
     },

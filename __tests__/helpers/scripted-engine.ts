@@ -45,7 +45,7 @@ export const LO_ONLY = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric
 export const LO_DEV = DEV.split('\n').slice(0, 3).join('\n')
 
 /** What `docker compose config --format json` says about the demo stack. */
-const DEMO_CONFIG = JSON.stringify({
+export const DEMO_CONFIG = JSON.stringify({
   name: PROJECT,
   services: Object.fromEntries([
     ...['celery', 'celery_monitoring'].map((name) => [

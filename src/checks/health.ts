@@ -1,12 +1,14 @@
 // Waits for the vpn service's container to become healthy. It reacts to the
 // project's event stream and takes `docker inspect` as the source of truth,
 // so a change is noticed as it happens; it gives up at once on unhealthy, on
-// an exit the engine will not undo, and on a restart loop.
+// an exit the engine will not undo, on a pause, on a restart loop, and (unless
+// Compose is starting the project) on a container that is missing or idle.
 import type { Docker } from '../docker/client.js'
 import { POLL_ACTION, type ProjectEvents } from '../docker/events.js'
 import { stoppedForGood, type Container } from '../docker/inspect.js'
 
-export type HealthFailure = 'unhealthy' | 'exited' | 'crash-loop' | 'timeout' | 'aborted'
+export type HealthFailure =
+  'unhealthy' | 'exited' | 'paused' | 'not-started' | 'absent' | 'crash-loop' | 'timeout' | 'aborted'
 
 export type HealthJudgement =
   { state: 'healthy' } | { state: 'waiting' } | { state: 'failed'; reason: HealthFailure; message: string }
@@ -19,15 +21,25 @@ export type HealthOutcome =
  * recovery (and the stale-namespace check will look at its consequences). */
 export const CRASH_LOOP_RESTARTS = 3
 
+/** The restart policy as written in a compose file, e.g. `on-failure:3`. */
+function policy(container: Container): string {
+  const retries = container.restartMaxRetries > 0 ? `:${container.restartMaxRetries}` : ''
+  return `${container.restartPolicy}${retries}`
+}
+
 /** Judges one inspected state of the vpn container. The engine marks a
- * container that exits as unhealthy, so health counts only while it runs. */
-export function judgeHealth(container: Container, restartsAtStart: number): HealthJudgement {
-  if (container.status === 'running') {
+ * container that exits as unhealthy, so health counts only while it runs.
+ * Waiting makes sense only while something is under way: the healthcheck is
+ * starting, the restart policy is restarting it, or (`awaitingStart`, while
+ * Compose boots the project) it was just created. Anything else is final. */
+export function judgeHealth(container: Container, restartsAtStart: number, awaitingStart = false): HealthJudgement {
+  const { name, status } = container
+  if (status === 'running') {
     if (container.health === 'unhealthy') {
       return {
         state: 'failed',
         reason: 'unhealthy',
-        message: `${container.name} is unhealthy: its healthcheck failed repeatedly.`
+        message: `${name} is unhealthy: its healthcheck failed repeatedly.`
       }
     }
     return container.health === 'starting' ? { state: 'waiting' } : { state: 'healthy' }
@@ -36,7 +48,21 @@ export function judgeHealth(container: Container, restartsAtStart: number): Heal
     return {
       state: 'failed',
       reason: 'exited',
-      message: `${container.name} exited with code ${container.exitCode} and its restart policy (${container.restartPolicy}) will not start it again.`
+      message: `${name} is ${status} (exit code ${container.exitCode}, restart count ${container.restartCount}) and its restart policy (${policy(container)}) will not start it again.`
+    }
+  }
+  if (status === 'paused') {
+    return {
+      state: 'failed',
+      reason: 'paused',
+      message: `${name} is paused: its processes are frozen, its healthcheck does not run, and nothing unpauses it by itself (\`docker unpause ${name}\`).`
+    }
+  }
+  if (status === 'created' && !awaitingStart) {
+    return {
+      state: 'failed',
+      reason: 'not-started',
+      message: `${name} was created but never started, and nothing will start it (\`docker compose up -d\` would).`
     }
   }
   const restarts = container.restartCount - restartsAtStart
@@ -44,7 +70,7 @@ export function judgeHealth(container: Container, restartsAtStart: number): Heal
     return {
       state: 'failed',
       reason: 'crash-loop',
-      message: `${container.name} is in a restart loop: restarted ${restarts} times while waiting (last exit code ${container.exitCode}).`
+      message: `${name} is in a restart loop: restarted ${restarts} times while waiting (last exit code ${container.exitCode}).`
     }
   }
   return { state: 'waiting' }
@@ -54,6 +80,10 @@ export interface HealthWaitOptions {
   project: string
   service: string
   deadlineMs: number
+  /** True while Compose boots the project (full mode): a container that is
+   * missing or only created is about to be started. Otherwise (verify mode,
+   * after a resilience event) nothing will start it, so the wait ends at once. */
+  awaitingStart: boolean
   signal?: AbortSignal
 }
 
@@ -80,7 +110,7 @@ export function waitForHealthy(
     const judge = (container: Container): void => {
       latest = container
       if (!restartsAtStart.has(container.id)) restartsAtStart.set(container.id, container.restartCount)
-      const verdict = judgeHealth(container, restartsAtStart.get(container.id)!)
+      const verdict = judgeHealth(container, restartsAtStart.get(container.id)!, options.awaitingStart)
       if (verdict.state === 'healthy') finish({ state: 'healthy', container, atMs: Date.now() })
       if (verdict.state === 'failed') finish({ ...verdict, container, atMs: Date.now() })
     }
@@ -95,9 +125,17 @@ export function waitForHealthy(
             : await docker.projectContainers(options.project)
           const vpn = containers.find((container) => container.service === options.service)
           if (vpn) judge(vpn)
+          else if (!containerId && !options.awaitingStart) finishAbsent()
         })
         .catch(() => undefined)
     }
+    const finishAbsent = (): void =>
+      finish({
+        state: 'failed',
+        reason: 'absent',
+        message: `No container of service ${options.service} exists in project ${options.project}.`,
+        atMs: Date.now()
+      })
     const onAbort = (): void =>
       finish({
         state: 'failed',

@@ -83,8 +83,57 @@ export async function readCounters(docker: Docker, container: Container): Promis
   return parseInterfaceCounters(result.stdout)
 }
 
+/** What a tunnel service's compose definition already does, so that advice
+ * asks only for what it lacks. */
+export interface WorkerWiring {
+  /** depends_on.<vpn>.condition is service_healthy. */
+  waitsForHealthy: boolean
+  /** depends_on.<vpn>.restart is true. */
+  restartsWithVpn: boolean
+  /** network_mode is service:<vpn>, so Compose recreates it with the vpn. */
+  followsVpnService: boolean
+}
+
+/** True when `docker restart` of the worker puts it in the vpn's current
+ * namespace: it joined the vpn's current container (by id, or by a name that
+ * now names it). Checked on Engine 20.10: after a recreate of the vpn the old
+ * id is gone and the restart fails with `No such container`. */
+export function rejoinsByRestart(worker: Container, vpn: Container): boolean {
+  const joined = joinedContainerId(worker)
+  return joined === vpn.id || joined === vpn.name
+}
+
+/** The command that puts stranded workers back, verified on Engine 20.10 with
+ * Compose 2.26: a restart while they joined the vpn's current container,
+ * otherwise a recreate (which works in both cases). */
+export function rejoinCommand(workers: Container[], vpn: Container, project?: string): string {
+  if (workers.every((worker) => rejoinsByRestart(worker, vpn)))
+    return `docker restart ${workers.map((w) => w.name).join(' ')}`
+  const services = [...new Set(workers.map((w) => w.service))].join(' ')
+  return `docker compose ${project ? `-p ${project} ` : ''}up -d --force-recreate --no-deps ${services}`
+}
+
+/** How a worker survives the vpn container's restarts for good, asking only
+ * for what its definition lacks. Compose's depends_on.restart covers only
+ * restarts Compose makes (`docker compose restart`); after `docker restart` or
+ * a restart by the engine's policy only a worker that exits when the tunnel
+ * leaves its namespace, under restart: always, comes back: the engine starts
+ * it again in the vpn's new namespace. Checked on Engine 20.10: a worker that
+ * exits at once is restarted while the vpn is stopped about one time in ten,
+ * that start fails (`cannot join network of a non running container`) and is
+ * never tried again; one that exits a few seconds later came back every time. */
+export function survivalAdvice(service: string, vpnService: string, wiring?: WorkerWiring): string {
+  const start = wiring?.waitsForHealthy
+    ? ''
+    : ` Make ${service} depend on ${vpnService} with condition: service_healthy, so that it starts only once the tunnel is up.`
+  const restart = wiring?.restartsWithVpn
+    ? `its depends_on.${vpnService}.restart: true covers only restarts Compose makes (\`docker compose restart ${vpnService}\`)`
+    : `depends_on.${vpnService}.restart: true would cover only restarts Compose makes (\`docker compose restart ${vpnService}\`)`
+  return `${start} To survive restarts of ${vpnService} by the engine or \`docker restart\`, give ${service} a command that exits a few seconds after tun0 left its namespace (/proc/net/route), with restart: always: the engine then starts it again in the new namespace (an exit at once can come while ${vpnService} is stopped, and that start fails for good); ${restart}.`
+}
+
 /** Pure: does the worker share the vpn container's current namespace? */
-export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot): Outcome {
+export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot, wiring?: WorkerWiring): Outcome {
   const w = worker.container
   const v = vpn.container
   const joined = joinedContainerId(w)
@@ -94,15 +143,8 @@ export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot
     network_mode: w.networkMode,
     vpn_restarts: v.restartCount
   }
-  if (w.status !== 'running') {
-    return {
-      verdict: 'failed',
-      summary: `${w.name} is ${w.status} (exit code ${w.exitCode}).`,
-      evidence,
-      fix: `Look at \`docker logs ${w.name}\`.`
-    }
-  }
-  if (joined && joined !== v.id) {
+  if (w.status !== 'running') return { verdict: 'failed', ...notRunning(w, v, evidence) }
+  if (joined && !rejoinsByRestart(w, v)) {
     return {
       verdict: 'failed',
       summary: `Stale namespace: ${w.name} joined container ${joined.slice(0, 12)}, which is no longer ${v.name} (${v.id.slice(0, 12)}): ${v.service} was recreated after ${w.name} started, and ${w.name} has no tunnel.`,
@@ -120,21 +162,47 @@ export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot
   }
   if (!worker.id || !vpn.id) return { verdict: 'failed', summary: (worker.error ?? vpn.error) as string, evidence }
   if (worker.id === vpn.id) return { verdict: 'passed', summary: `shares ${v.name}'s namespace ${vpn.id}`, evidence }
-  return { verdict: 'failed', ...staleNamespace(w, v, evidence) }
+  return { verdict: 'failed', ...staleNamespace(w, v, evidence, wiring) }
 }
 
-function staleNamespace(w: Container, v: Container, evidence: Outcome['evidence']): Omit<Outcome, 'verdict'> {
+/** A worker that is not running is named with its state and the engine's own error. */
+function notRunning(w: Container, v: Container, evidence: Outcome['evidence']): Omit<Outcome, 'verdict'> {
+  const details = { ...evidence, status: w.status, exit_code: w.exitCode, restarts: w.restartCount }
+  if (w.status === 'paused')
+    return {
+      summary: `${w.name} is paused: its processes are frozen.`,
+      evidence: details,
+      fix: `Unpause it: \`docker unpause ${w.name}\`.`
+    }
+  const error = w.error ? `; the engine's last error: ${w.error}` : ''
+  return {
+    summary: `${w.name} is ${w.status} (exit code ${w.exitCode}, restart count ${w.restartCount}${error}).`,
+    evidence: w.error ? { ...details, error: w.error } : details,
+    fix: `Look at \`docker logs ${w.name}\`; \`${rejoinCommand([w], v)}\` starts it in ${v.name}'s namespace.`
+  }
+}
+
+/** Says only what the evidence shows: when each started, and the restart
+ * count (which counts restarts by the restart policy since the last start by
+ * hand; `docker restart` keeps it at 0). */
+function staleNamespace(
+  w: Container,
+  v: Container,
+  evidence: Outcome['evidence'],
+  wiring?: WorkerWiring
+): Omit<Outcome, 'verdict'> {
   const restartedAfter = v.startedAt && w.startedAt && v.startedAt > w.startedAt
   const timing = restartedAfter
-    ? `${v.name} (re)started at ${v.startedAt?.toISOString()}, after ${w.name} started at ${w.startedAt?.toISOString()}`
+    ? `${v.name} started at ${v.startedAt?.toISOString()}, after ${w.name} started at ${w.startedAt?.toISOString()}`
     : `${v.name} has a new namespace`
+  const restarts = v.restartCount > 0 ? `its restart policy restarted it ${v.restartCount} times` : 'restart count 0'
   return {
-    summary: `Stale namespace: ${w.name} is still in the namespace ${v.name} had before the engine restarted it (restart count ${v.restartCount}; ${timing}). ${w.name} has no tunnel.`,
+    summary: `Stale namespace: ${w.name} is still in a namespace ${v.name} no longer has (${timing}; ${restarts}). ${w.name} has no tunnel.`,
     evidence: {
       ...evidence,
       vpn_started: v.startedAt?.toISOString() ?? '',
       worker_started: w.startedAt?.toISOString() ?? ''
     },
-    fix: `Recreate it: \`docker compose up -d --force-recreate --no-deps ${w.service}\` (a restart also rejoins while ${v.service} keeps its container); and make ${w.service} depend on ${v.service} with condition: service_healthy so it starts only once the tunnel is up.`
+    fix: `Put it back: \`${rejoinCommand([w], v)}\` (it joined ${v.name}, which kept its container; \`docker compose up -d --force-recreate --no-deps ${w.service}\` works too).${survivalAdvice(w.service, v.service, wiring)}`
   }
 }

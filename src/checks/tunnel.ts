@@ -5,7 +5,7 @@
 import type { Docker } from '../docker/client.js'
 import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
-import { judgeNamespace, readNamespace, type NamespaceSnapshot } from './namespace.js'
+import { judgeNamespace, readNamespace, type NamespaceSnapshot, type WorkerWiring } from './namespace.js'
 import { checkResult, delay, RETRY_MS, timed, type Outcome } from './outcome.js'
 import { judgeReach, probeNamespace, Prober, refuseOwnAddress, type ReachProbe } from './reach.js'
 import {
@@ -26,6 +26,8 @@ export interface TunnelOptions {
   managementSubnets: Subnet[]
   probeTargets: string[]
   routeTimeoutSec: number
+  /** What each tunnel service's compose definition already does, for advice. */
+  wiring?: ReadonlyMap<string, WorkerWiring>
 }
 
 /** The vpn side, which can start as soon as the vpn container is healthy. */
@@ -88,7 +90,8 @@ export async function checkTunnelServices(
               targets: settings.probeTargets,
               routeDeadline: vpn.routeDeadline,
               probes,
-              stop
+              stop,
+              wiring: settings.wiring?.get(service)
             }
             return checkWorker(docker, prober, context)
           })
@@ -151,12 +154,18 @@ interface WorkerContext {
   targets: string[]
   routeDeadline: number
   stop?: AbortSignal
+  wiring?: WorkerWiring
 }
 
 async function checkWorker(docker: Docker, prober: Prober, context: WorkerContext): Promise<CheckResult[]> {
   const { service, vpnSnapshot } = context
   const worker = context.snapshot.container
-  const namespace = await timed('namespace', service, worker, async () => judgeNamespace(context.snapshot, vpnSnapshot))
+  const namespace = await timed('namespace', service, worker, async () =>
+    judgeNamespace(context.snapshot, vpnSnapshot, context.wiring)
+  )
+  // A container that does not run has no namespace to read routes in or probe
+  // from: the namespace check named it with its state.
+  if (worker.status !== 'running') return [namespace]
   const shared = namespace.verdict === 'passed'
   // A shared namespace can lose its route for a moment when OpenVPN restarts:
   // wait out the grace period. A foreign one will not get it back by waiting.

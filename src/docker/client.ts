@@ -221,6 +221,20 @@ export class Docker {
     })
   }
 
+  /** The current Docker context's name and endpoint, as `docker` resolves
+   * them (DOCKER_HOST and DOCKER_CONTEXT included): `default unix:///var/run/docker.sock`. */
+  async engineEndpoint(): Promise<string> {
+    const format = '{{.Name}} {{.Endpoints.docker.Host}}'
+    const result = await this.run(['docker', 'context', 'inspect', '--format', format], LIMITS.query)
+    return result.exitCode === 0 ? result.stdout.trim() : ''
+  }
+
+  /** `docker compose ls --all --format json`: every Compose project the engine holds containers of. */
+  async composeProjects(): Promise<string> {
+    const result = await this.run([...this.compose, 'ls', '--all', '--format', 'json'], LIMITS.query)
+    return result.exitCode === 0 ? result.stdout : '[]'
+  }
+
   async projectResources(project: string): Promise<ProjectResources> {
     const filter = projectFilter(project)
     const [containers, networks, volumes] = await Promise.all([

@@ -33,6 +33,8 @@ export interface Container {
   networkMode: string
   restartPolicy: string
   restartMaxRetries: number
+  /** The engine's last error starting it (e.g. `cannot join network of a non running container`); '' when none. */
+  error: string
 }
 
 interface RawContainer {
@@ -43,6 +45,7 @@ interface RawContainer {
   State: {
     Status: string
     ExitCode: number
+    Error?: string
     StartedAt: string
     Health?: { Status: HealthStatus; Log?: { ExitCode: number; Output: string; End: string }[] | null }
   }
@@ -78,7 +81,8 @@ function toContainer(raw: RawContainer): Container {
     restartCount: raw.RestartCount ?? 0,
     networkMode: raw.HostConfig.NetworkMode,
     restartPolicy: raw.HostConfig.RestartPolicy?.Name ?? 'no',
-    restartMaxRetries: raw.HostConfig.RestartPolicy?.MaximumRetryCount ?? 0
+    restartMaxRetries: raw.HostConfig.RestartPolicy?.MaximumRetryCount ?? 0,
+    error: raw.State.Error ?? ''
   }
 }
 
@@ -88,19 +92,11 @@ export function joinedContainerId(container: Container): string | undefined {
   return match?.[1]
 }
 
-/** True when the engine will not start this stopped container again by itself. */
+/** True when the engine will not start this container again by itself. While
+ * its restart policy is going to start it, the engine shows it `restarting`
+ * (it decides when the container exits, before it marks it stopped); an
+ * `exited` or `dead` container stays down whatever its policy: stopped by hand,
+ * out of retries, exited 0 under on-failure, or its restart failed. */
 export function stoppedForGood(container: Container): boolean {
-  if (!['exited', 'dead'].includes(container.status)) return false
-  switch (container.restartPolicy) {
-    case 'always':
-    case 'unless-stopped':
-      return false
-    case 'on-failure':
-      return (
-        container.exitCode === 0 ||
-        (container.restartMaxRetries > 0 && container.restartCount >= container.restartMaxRetries)
-      )
-    default:
-      return true
-  }
+  return ['exited', 'dead', 'removing'].includes(container.status)
 }

@@ -4,8 +4,33 @@ import { firstLine } from '../docker/client.js'
 import type { CheckResult } from '../findings.js'
 import type { HealthOutcome } from '../checks/health.js'
 import { describeProbe, type Container, type HealthProbe } from '../docker/inspect.js'
-import type { NamespaceSnapshot } from '../checks/namespace.js'
+import type { NamespaceSnapshot, WorkerWiring } from '../checks/namespace.js'
+import type { ComposeModel } from '../compose/model.js'
 import type { Diagnostics } from '../report/schema.js'
+
+/** What each tunnel service's definition already does, so advice asks only
+ * for what it lacks. */
+export function workerWiring(
+  model: ComposeModel,
+  { vpnService, tunnelServices }: { vpnService: string; tunnelServices: string[] }
+): Map<string, WorkerWiring> {
+  return new Map(
+    tunnelServices.map((name) => {
+      const service = model.services.get(name)
+      const dependency = service?.dependsOn.find((d) => d.service === vpnService)
+      const healthy =
+        dependency !== undefined && !dependency.listForm && dependency.condition.value === 'service_healthy'
+      return [
+        name,
+        {
+          waitsForHealthy: healthy,
+          restartsWithVpn: dependency?.restart.value === true,
+          followsVpnService: service?.networkMode?.value === `service:${vpnService}`
+        }
+      ]
+    })
+  )
+}
 
 export function healthEvidence(container: Container): CheckResult['evidence'] {
   const lastProbe = container.healthLog.at(-1)
@@ -20,6 +45,11 @@ export function healthEvidence(container: Container): CheckResult['evidence'] {
         }
       : {})
   }
+}
+
+/** What a ready vpn container is: healthy, or, without a healthcheck, only running. */
+export function readiness(container: Container): string {
+  return container.health ? 'healthy' : 'running (no healthcheck)'
 }
 
 export function routeTables(namespaces: NamespaceSnapshot[]): Diagnostics['routeTables'] {
@@ -45,6 +75,13 @@ export function healthFix(outcome: Extract<HealthOutcome, { state: 'failed' }>):
       return 'Raise health-timeout if the stack is slow, or read the probe outputs and log below for why it never became healthy.'
     case 'unhealthy':
       return 'Read the last probe outputs below: the healthcheck command failed.'
+    case 'exited':
+      return 'Read the vpn container log below for why it stopped; start the deployment again (`docker compose up -d`) once that is fixed.'
+    case 'paused':
+      return 'Unpause it (`docker unpause`), and find out what paused it.'
+    case 'not-started':
+    case 'absent':
+      return 'Start the deployment (`docker compose up -d`), or set vpn-service to the service that runs the VPN.'
     default:
       return 'Read the vpn container log below: the container keeps stopping.'
   }

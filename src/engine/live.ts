@@ -11,7 +11,15 @@ import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
 import type { ContainerLog, Diagnostics } from '../report/schema.js'
 import type { Settings } from '../settings.js'
-import { composeMessage, describeVpnState, healthEvidence, healthFix, routeTables } from './diagnosis.js'
+import {
+  composeMessage,
+  describeVpnState,
+  healthEvidence,
+  healthFix,
+  readiness,
+  routeTables,
+  workerWiring
+} from './diagnosis.js'
 import type { RunRecord } from './record.js'
 
 /** Lines of each container's log kept for the diagnostics. */
@@ -49,7 +57,7 @@ export class LivePhases {
         if (result.exitCode !== 0) stopWait.abort()
         return result
       })
-    const health = await this.waitHealthy(upStarted, stopWait.signal)
+    const health = await this.waitHealthy(upStarted, stopWait.signal, true)
     if (health.state === 'failed' && health.reason !== 'aborted') stopUp.abort()
     // While Compose still starts the workers, the vpn's routes can be read.
     if (health.state === 'healthy') {
@@ -72,23 +80,25 @@ export class LivePhases {
     this.record.diagnostics = await this.collectDiagnostics(containers)
   }
 
-  async waitHealthy(since: number, signal?: AbortSignal): Promise<HealthOutcome> {
+  /** `awaitingStart`: Compose is booting the project, so a vpn container that
+   * does not exist yet or was only created is worth waiting for. */
+  async waitHealthy(since: number, signal?: AbortSignal, awaitingStart = false): Promise<HealthOutcome> {
     const { vpnService } = this.settings
     const deadlineMs = since + this.settings.healthTimeoutSec * 1000
-    const options = { project: this.project.projectName, service: vpnService, deadlineMs, signal }
+    const options = { project: this.project.projectName, service: vpnService, deadlineMs, awaitingStart, signal }
     const outcome = await waitForHealthy(this.docker, this.events, options)
     const timing = { startedAt: since, durationMs: outcome.atMs - since }
     if (outcome.state === 'healthy') {
       const watched = new Set([vpnService, ...this.settings.tunnelServices])
       this.watch = new StabilityWatch(this.events, watched, outcome.container)
       this.record.healthyAfterSec = Math.round((outcome.atMs - since) / 100) / 10
-      this.record.mark('vpn healthy', vpnService, outcome.atMs)
+      this.record.mark(`vpn ${readiness(outcome.container)}`, vpnService, outcome.atMs)
       this.record.record({
         check: 'health',
         service: vpnService,
         container: outcome.container.name,
         verdict: 'passed',
-        summary: `healthy after ${this.record.healthyAfterSec} s`,
+        summary: `${readiness(outcome.container)} after ${this.record.healthyAfterSec} s`,
         evidence: healthEvidence(outcome.container),
         ...timing
       })
@@ -122,7 +132,13 @@ export class LivePhases {
     const workers = new Map(tunnelServices.map((service) => [service, containers.filter((c) => c.service === service)]))
     watch.add([...workers.values()].flat())
     const [report, diagnostics] = await Promise.all([
-      checkTunnelServices(this.docker, vpnTunnel, workers, this.settings, watch.signal),
+      checkTunnelServices(
+        this.docker,
+        vpnTunnel,
+        workers,
+        { ...this.settings, wiring: workerWiring(this.model, this.settings) },
+        watch.signal
+      ),
       this.collectDiagnostics(containers)
     ])
     const stability = await confirmStability(this.docker, watch, vpnService, vpnTunnel.snapshot.id)

@@ -2,6 +2,7 @@
 // wait, verify. It reports through the Log it is given and returns the whole
 // result as a RunReport; tearing down is the caller's, so that the action can
 // leave it to its post step.
+import type { HealthOutcome } from '../checks/health.js'
 import { loadComposeModel, type ComposeModel } from '../compose/model.js'
 import { composeSources, type ComposeProject } from '../compose/project.js'
 import { Docker, LIMITS } from '../docker/client.js'
@@ -18,6 +19,7 @@ import type { Settings } from '../settings.js'
 import { runBudgetMs } from './budget.js'
 import { probeWords } from './diagnosis.js'
 import { LivePhases } from './live.js'
+import { checkPresence } from './presence.js'
 import { RunRecord, secretFree, type Log } from './record.js'
 
 export type { Log } from './record.js'
@@ -70,10 +72,12 @@ export async function execute(
     const live = new LivePhases(settings, model, project, record, docker, events, deadline)
     if (upStarted) onStarting?.({ project, compose: docker.compose, upStarted })
     const health = await log.group(settings.mode === 'full' ? 'Boot and wait for health' : 'Wait for health', () =>
-      settings.mode === 'full' ? live.bootAndWait() : live.waitHealthy(Date.now())
+      settings.mode === 'full'
+        ? live.bootAndWait()
+        : waitIfPresent(live, docker, project, settings.vpnService, record, environment)
     )
-    if (health.state === 'healthy') await log.group('Tunnel checks', () => live.verifyTunnel(health.container))
-    else record.diagnostics ??= await live.collectDiagnostics()
+    if (health?.state === 'healthy') await log.group('Tunnel checks', () => live.verifyTunnel(health.container))
+    else if (health) record.diagnostics ??= await live.collectDiagnostics()
   } finally {
     await events.stop()
     for (const event of events.recorded) record.mark(event.action, event.service, event.receivedMs)
@@ -94,6 +98,20 @@ async function tellDiagnostics(report: RunReport, vpnService: string, log: Log):
     )
   for (const container of diagnostics.logs ?? [])
     await log.group(logTitle(container), async () => log.info(logBody(container)))
+}
+
+/** Verify mode waits only when there is a vpn container to wait for: a
+ * deployment that is down is reported at once. */
+async function waitIfPresent(
+  live: LivePhases,
+  docker: Docker,
+  project: ComposeProject,
+  vpnService: string,
+  record: RunRecord,
+  environment: NodeJS.ProcessEnv
+): Promise<HealthOutcome | undefined> {
+  const present = await checkPresence(docker, project, vpnService, record, environment)
+  return present ? live.waitHealthy(Date.now()) : undefined
 }
 
 function preflightOptions({ vpnService, tunnelServices, healthTimeoutSec }: Settings): PreflightOptions {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The terminal front: the same engine and options as the action, for
 // operators and cron on a deployment host. Exit codes: 0 passed, 1 failed,
-// 2 bad input or no usable Docker.
+// 2 bad input or no usable Docker. A project with no container on the engine
+// is a failed check (1), not bad input: for a nightly verify it is the
+// deployment being down, and the report says which projects the engine holds.
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Docker } from '../docker/client.js'
@@ -27,7 +29,9 @@ Lists take commas; an option may be repeated. Also:
   --verbose     show every command run
   --version     the version
   -h, --help    this text
-Exit codes: 0 passed, 1 failed, 2 bad input or no usable Docker.`
+Exit codes: 0 passed; 1 failed (also when the project has no container on the
+engine: the deployment is down, or the name or engine is wrong; the report
+lists the projects the engine holds); 2 bad input or no usable Docker.`
 
 /** In a workflow's `run:` step the runner reads the CLI's output for
  * workflow commands too: text from containers must not issue any. */

@@ -23,9 +23,16 @@ function evidenceText(check: CheckResult): string {
 
 const ICON = { passed: '✅', failed: '❌', error: '❌', warning: '⚠️', notice: 'ℹ️' } as const
 
+/** `healthy`, or `running (no healthcheck)` for a vpn service without one. */
+function vpnReadiness(report: RunReport): string {
+  const health = report.checks.find((c) => c.check === 'health' && c.verdict === 'passed')
+  return health?.evidence.health === 'no healthcheck' ? 'running (no healthcheck)' : 'healthy'
+}
+
 function headline(report: RunReport): string[] {
   const seconds = (report.durationMs / 1000).toFixed(1)
-  const healthy = report.healthyAfterSec !== undefined ? `, vpn healthy after ${report.healthyAfterSec} s` : ''
+  const healthy =
+    report.healthyAfterSec !== undefined ? `, vpn ${vpnReadiness(report)} after ${report.healthyAfterSec} s` : ''
   const verdict = `${report.result === 'passed' ? '✅' : '❌'} ${verdictText(report)}`
   return [
     `## ${verdict}`,

@@ -32,7 +32,7 @@ function eventSource(): { events: ProjectEvents; emit: (action: string) => void 
   return { events, emit }
 }
 
-const options = (deadlineMs: number) => ({ project: 'demo', service: 'openvpn', deadlineMs })
+const options = (deadlineMs: number) => ({ project: 'demo', service: 'openvpn', deadlineMs, awaitingStart: true })
 
 describe('waitForHealthy', () => {
   it('acts on the event that reports the change, confirmed by inspect', async () => {
@@ -96,6 +96,30 @@ describe('waitForHealthy', () => {
       reason: 'timeout',
       message: 'Not healthy before health-timeout: no container of the service exists.'
     })
+  })
+
+  it('outside a boot (verify mode, after an event), gives up at once when the service has no container', async () => {
+    const engine = new Engine()
+    engine.run = async (argv) => ({ argv, exitCode: 0, stdout: '', stderr: '', killed: false, durationMs: 1 })
+    const outcome = await waitForHealthy(new Docker(engine, ['docker', 'compose']), eventSource().events, {
+      ...options(Date.now() + 60_000),
+      awaitingStart: false
+    })
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      reason: 'absent',
+      message: 'No container of service openvpn exists in project demo.'
+    })
+  })
+
+  it('outside a boot, gives up at once on a stopped container', async () => {
+    const engine = new Engine()
+    engine.state = { status: 'exited', exitCode: 0, restartPolicy: 'always' }
+    const outcome = await waitForHealthy(new Docker(engine, ['docker', 'compose']), eventSource().events, {
+      ...options(Date.now() + 60_000),
+      awaitingStart: false
+    })
+    expect(outcome).toMatchObject({ state: 'failed', reason: 'exited' })
   })
 
   it('stops when the run is aborted', async () => {

@@ -30,13 +30,31 @@ describe('judgeHealth', () => {
     expect(judgeHealth(restarting, 0)).toEqual({ state: 'waiting' })
   })
 
-  it('fails at once on an exit the engine will not undo', () => {
+  it('fails at once on an exit the engine will not undo, with state, exit code, restarts and policy', () => {
     const judgement = judgeHealth(
-      container({ status: 'exited', exitCode: 0, restartPolicy: 'on-failure', health: 'starting' }),
+      container({ status: 'exited', exitCode: 137, restartPolicy: 'on-failure', maxRetries: 3, restartCount: 1 }),
       0
     )
-    expect(judgement).toMatchObject({ state: 'failed', reason: 'exited' })
-    expect(judgement.state === 'failed' && judgement.message).toContain('exited with code 0')
+    expect(judgement).toEqual({
+      state: 'failed',
+      reason: 'exited',
+      message:
+        'demo-openvpn-1 is exited (exit code 137, restart count 1) and its restart policy (on-failure:3) will not start it again.'
+    })
+  })
+
+  it('fails at once on a paused container: nothing unpauses it', () => {
+    expect(judgeHealth(container({ status: 'paused', health: 'healthy' }), 0)).toMatchObject({
+      state: 'failed',
+      reason: 'paused',
+      message: expect.stringContaining('`docker unpause demo-openvpn-1`')
+    })
+  })
+
+  it('waits for a created container only while Compose is starting the project', () => {
+    const created = container({ status: 'created', startedAt: '0001-01-01T00:00:00Z' })
+    expect(judgeHealth(created, 0, true)).toEqual({ state: 'waiting' })
+    expect(judgeHealth(created, 0, false)).toMatchObject({ state: 'failed', reason: 'not-started' })
   })
 
   it('calls a restart loop by the restarts counted during the wait', () => {

@@ -41,11 +41,39 @@ describe('judgeNamespace', () => {
   it('names a stale namespace with restart and start times, and the fix', () => {
     const outcome = judgeNamespace(snapshot(celery, 'net:[99]', 'Iface\tDestination'), vpn)
     expect(outcome.verdict).toBe('failed')
-    expect(outcome.summary).toContain('Stale namespace: demo-celery-1')
-    expect(outcome.summary).toContain('restart count 1')
+    expect(outcome.summary).toContain(
+      'Stale namespace: demo-celery-1 is still in a namespace demo-openvpn-1 no longer has'
+    )
+    expect(outcome.summary).toContain('its restart policy restarted it 1 times')
     expect(outcome.summary).toContain('after demo-celery-1 started at 2026-11-28T12:00:01.000Z')
+    // It joined the vpn's current container: a restart puts it back.
+    expect(outcome.fix).toContain('`docker restart demo-celery-1`')
     expect(outcome.fix).toContain('docker compose up -d --force-recreate --no-deps celery')
-    expect(outcome.fix).toContain('condition: service_healthy')
+  })
+
+  it('after a restart by hand (restart count 0), says only what the evidence shows', () => {
+    const restartedByHand = { ...vpn, container: { ...vpnContainer, restartCount: 0 } }
+    const outcome = judgeNamespace(snapshot(celery, 'net:[99]'), restartedByHand)
+    expect(outcome.summary).toContain('restart count 0')
+    expect(outcome.summary).not.toMatch(/engine|restart policy/)
+  })
+
+  it('advises only what the compose definition lacks', () => {
+    const stale = snapshot(celery, 'net:[99]')
+    const bare = { waitsForHealthy: false, restartsWithVpn: false, followsVpnService: true }
+    const complete = { waitsForHealthy: true, restartsWithVpn: true, followsVpnService: true }
+    const lacking = judgeNamespace(stale, vpn, bare).fix!
+    expect(lacking).toContain('depend on openvpn with condition: service_healthy')
+    expect(lacking).toContain('depends_on.openvpn.restart: true would cover only restarts Compose makes')
+    const wired = judgeNamespace(stale, vpn, complete).fix!
+    expect(wired).not.toContain('condition: service_healthy')
+    expect(wired).toContain('its depends_on.openvpn.restart: true covers only restarts Compose makes')
+    expect(wired).toContain('exits a few seconds after tun0 left its namespace')
+  })
+
+  it('accepts a worker that joined the vpn container by its name', () => {
+    const byName = snapshot({ ...celery, networkMode: 'container:demo-openvpn-1' }, 'net:[100]')
+    expect(judgeNamespace(byName, vpn).verdict).toBe('passed')
   })
 
   it('calls a worker that joined a container since replaced stale', () => {
@@ -65,10 +93,27 @@ describe('judgeNamespace', () => {
     expect(outcome).toMatchObject({ verdict: 'failed', fix: 'Set network_mode: "service:openvpn" on celery.' })
   })
 
-  it('fails a worker that is not running', () => {
-    expect(judgeNamespace(snapshot({ ...celery, status: 'exited', exitCode: 137 }, undefined), vpn).summary).toContain(
-      'is exited (exit code 137)'
+  it("fails a worker that is not running, with its state, restarts and the engine's error", () => {
+    const exited = judgeNamespace(
+      snapshot({ ...celery, status: 'exited', exitCode: 137, restartCount: 2 }, undefined),
+      vpn
     )
+    expect(exited.summary).toBe('demo-celery-1 is exited (exit code 137, restart count 2).')
+    expect(exited.fix).toContain('`docker restart demo-celery-1`')
+    const paused = judgeNamespace(snapshot({ ...celery, status: 'paused' }, undefined), vpn)
+    const failedStart = judgeNamespace(
+      snapshot(
+        { ...celery, status: 'exited', error: 'cannot join network of a non running container: vpn-id' },
+        undefined
+      ),
+      vpn
+    )
+    expect(failedStart.summary).toContain("the engine's last error: cannot join network of a non running container")
+    expect(failedStart.evidence.error).toBe('cannot join network of a non running container: vpn-id')
+    expect(paused).toMatchObject({
+      summary: 'demo-celery-1 is paused: its processes are frozen.',
+      fix: 'Unpause it: `docker unpause demo-celery-1`.'
+    })
   })
 })
 

@@ -38,20 +38,32 @@ describe('parseInspect', () => {
 })
 
 describe('stoppedForGood', () => {
+  // The engine shows `restarting` while its restart policy is going to start
+  // the container; `exited` means it will not, whatever the policy (checked on
+  // Engine 20.10: `docker stop` of a `restart: always` container stays exited).
   it.each([
     ['no policy, exited', { status: 'exited', restartPolicy: 'no' }, true],
-    ['always, exited', { status: 'exited', restartPolicy: 'always', exitCode: 1 }, false],
-    ['unless-stopped, exited', { status: 'exited', restartPolicy: 'unless-stopped' }, false],
-    ['on-failure, exit 1', { status: 'exited', restartPolicy: 'on-failure', exitCode: 1 }, false],
-    ['on-failure, exit 0', { status: 'exited', restartPolicy: 'on-failure', exitCode: 0 }, true],
+    ['always, stopped by hand', { status: 'exited', restartPolicy: 'always', exitCode: 137 }, true],
+    ['unless-stopped, exited', { status: 'exited', restartPolicy: 'unless-stopped' }, true],
     [
-      'on-failure, retries used up',
+      'on-failure, out of retries',
       { status: 'exited', restartPolicy: 'on-failure', exitCode: 1, maxRetries: 2, restartCount: 2 },
       true
     ],
+    ['dead', { status: 'dead' }, true],
     ['running', { status: 'running' }, false],
-    ['restarting', { status: 'restarting', restartPolicy: 'on-failure', exitCode: 1 }, false]
+    ['restarting under its policy', { status: 'restarting', restartPolicy: 'on-failure', exitCode: 1 }, false],
+    ['paused (the judge names it)', { status: 'paused' }, false],
+    ['created (Compose may be about to start it)', { status: 'created' }, false]
   ])('%s', (_name, options, expected) => {
     expect(stoppedForGood(container(options))).toBe(expected)
+  })
+})
+
+describe('parseInspect State.Error', () => {
+  it("keeps the engine's last error starting the container", () => {
+    const failed = container({ status: 'exited', error: 'cannot join network of a non running container: abc' })
+    expect(failed.error).toBe('cannot join network of a non running container: abc')
+    expect(container({}).error).toBe('')
   })
 })

@@ -1,6 +1,27 @@
 import { describe, expect, it } from '@jest/globals'
-import { composeMessage, describeVpnState, probeWords } from '../../../src/engine/diagnosis.js'
+import { join } from 'node:path'
+import { composeMessage, describeVpnState, probeWords, workerWiring } from '../../../src/engine/diagnosis.js'
+import { loadProject } from '../../helpers/compose.js'
 import { container } from '../../helpers/containers.js'
+
+const STACKS = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'stacks')
+const services = { vpnService: 'openvpn', tunnelServices: ['celery', 'celery_monitoring'] }
+
+describe('workerWiring', () => {
+  it('reads what each tunnel service already has, for advice that asks only for the rest', () => {
+    expect(workerWiring(loadProject(join(STACKS, 'demo')), services).get('celery')).toEqual({
+      waitsForHealthy: true,
+      restartsWithVpn: true,
+      followsVpnService: true
+    })
+    // List form: Compose waits for service_started only.
+    expect(workerWiring(loadProject(join(STACKS, 'race')), services).get('celery')).toEqual({
+      waitsForHealthy: false,
+      restartsWithVpn: false,
+      followsVpnService: true
+    })
+  })
+})
 
 describe('composeMessage', () => {
   it("keeps Compose's message and drops its progress lines", () => {

@@ -198,3 +198,17 @@ describe('textReport', () => {
     expect(text).toContain('fix: Recreate it')
   })
 })
+
+describe('a vpn service without a healthcheck', () => {
+  it('is called running, not healthy, in the headline', () => {
+    const health = check({
+      check: 'health',
+      service: 'openvpn',
+      summary: 'running (no healthcheck) after 1.6 s',
+      evidence: { status: 'running', health: 'no healthcheck' }
+    })
+    const markdown = summaryMarkdown(report({ healthyAfterSec: 1.6, checks: [health, check()] }), '/ws')
+    expect(markdown).toContain('vpn running (no healthcheck) after 1.6 s')
+    expect(markdown).not.toContain('healthy after')
+  })
+})

@@ -10,6 +10,7 @@ import { execute, type Log } from '../../../src/engine/run.js'
 import { REPORT_SCHEMA_VERSION, type RunReport } from '../../../src/report/schema.js'
 import { readSettings } from '../../../src/settings.js'
 import {
+  DEMO_CONFIG,
   engine,
   LO_DEV,
   LO_ONLY,
@@ -70,6 +71,18 @@ function unhealthyReport(): Promise<RunReport> {
     workers: [worker('celery'), worker('celery_monitoring')],
     namespaces: {}
   })
+  return runWith(verifyInputs, runner)
+}
+
+/** verify against a project with no container on the engine: fails at once. */
+function absentReport(): Promise<RunReport> {
+  const runner = new ScriptedEngine([
+    [/^docker version/, { stdout: '20.10.24\n' }],
+    [/^docker compose version --short/, { stdout: '2.26.1\n' }],
+    [/^docker compose .* config --format json$/, { stdout: DEMO_CONFIG }],
+    [/^docker context inspect/, { stdout: 'default unix:///var/run/docker.sock\n' }],
+    [/^docker compose ls --all --format json$/, { stdout: '[{"Name":"docker-openwisp","Status":"running(9)"}]' }]
+  ])
   return runWith(verifyInputs, runner)
 }
 
@@ -134,6 +147,8 @@ describe('validateReport on reports the engine makes', () => {
       'celery_monitoring namespace'
     ])
     expect(failed[0].location?.file).toBe(join(ROOT, 'fixtures/stacks/demo/docker-compose.yml'))
+    // The demo stack already waits for service_healthy: the advice does not ask for it.
+    expect(failed[0].fix).not.toContain('condition: service_healthy')
     expect(validateReport(asWritten(report))).toEqual([])
   })
 
@@ -142,6 +157,32 @@ describe('validateReport on reports the engine makes', () => {
     expect(report).toMatchObject({ result: 'failed', checks: [{ check: 'health', verdict: 'failed' }] })
     expect(report.healthyAfterSec).toBeUndefined()
     expect(report.diagnostics?.vpnProbes.map((probe) => probe.exitCode)).toEqual([1, -1])
+    expect(validateReport(asWritten(report))).toEqual([])
+  })
+
+  it('accepts a verify run against a project with no container: one failed check, no diagnostics', async () => {
+    const report = await absentReport()
+    expect(report).toMatchObject({
+      result: 'failed',
+      checks: [{ check: 'health', verdict: 'failed', evidence: { projects: 'docker-openwisp' } }]
+    })
+    expect(asWritten(report)).not.toHaveProperty('diagnostics')
+    expect(validateReport(asWritten(report))).toEqual([])
+  })
+
+  it('calls a vpn without a healthcheck running, not healthy', async () => {
+    const runner = engine({
+      vpn: { ...vpn, health: undefined },
+      workers: [worker('celery'), worker('celery_monitoring')],
+      namespaces: {
+        'openvpn-id': tunnelNamespace,
+        'celery-id': tunnelNamespace,
+        'celery_monitoring-id': tunnelNamespace
+      }
+    })
+    const report = await runWith(verifyInputs, runner)
+    expect(report.checks[0].summary).toMatch(/^running \(no healthcheck\) after [\d.]+ s$/)
+    expect(report.timeline.map((entry) => entry.label)).toContain('vpn running (no healthcheck)')
     expect(validateReport(asWritten(report))).toEqual([])
   })
 
