@@ -29,8 +29,10 @@ export interface Finding {
 
 export type Verdict = 'passed' | 'failed'
 
-/** The live checks, `stability` for whether the containers checked are still those at the verdict, and `compose-up` for a stack that did not start. */
-export type CheckName = 'health' | 'tunnel' | 'namespace' | 'route' | 'reach' | 'stability' | 'compose-up'
+/** The live checks, `stability` for whether the containers checked are still
+ * those at the verdict, `compose-up` for a stack that did not start, and
+ * `recovery` for a worker's return after a resilience event. */
+export type CheckName = 'health' | 'tunnel' | 'namespace' | 'route' | 'reach' | 'stability' | 'compose-up' | 'recovery'
 
 /** A result of one live check (health, namespace, route, reachability, ...). */
 export interface CheckResult {
@@ -46,6 +48,8 @@ export interface CheckResult {
   /** Facts that back the verdict: namespace ids, the covering route, round trip. */
   evidence: Record<string, string | number | boolean>
   location?: SourceLocation
+  /** The resilience event after which the check ran (`restart`, `recreate`); absent before any. */
+  event?: string
   startedAt: number
   durationMs: number
 }

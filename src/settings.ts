@@ -16,6 +16,14 @@ export type PreflightPolicy = 'fail' | 'report' | 'off'
 /** When the containers' logs are shown in the step log and the summary. */
 export type LogsPolicy = 'on-failure' | 'always' | 'never'
 
+/** What the resilience check does to the vpn service once the tunnel checks
+ * passed: `restart` its container (same id, as `docker restart` and the
+ * engine's restart policy do), or `recreate` it as a redeploy does (its
+ * configuration changed, then `docker compose up -d`: a new container id). */
+export type ResilienceEvent = 'restart' | 'recreate'
+
+const RESILIENCE_EVENTS: readonly ResilienceEvent[] = ['restart', 'recreate']
+
 export interface Settings {
   mode: Mode
   /** Base of relative paths and of annotation paths. */
@@ -38,6 +46,10 @@ export interface Settings {
   preflight: PreflightPolicy
   teardown: TeardownPolicy
   logs: LogsPolicy
+  /** The events to prove the tunnel survives, in order; empty: off. */
+  resilience: ResilienceEvent[]
+  /** Seconds after each event for the vpn and every tunnel service to be back. */
+  recoveryTimeoutSec: number
 }
 
 /** Reads one raw input by its action.yml name; '' when not given. */
@@ -61,7 +73,9 @@ export const INPUTS: Record<string, string> = {
   'route-timeout': '30',
   preflight: 'fail',
   teardown: 'always',
-  logs: 'on-failure'
+  logs: 'on-failure',
+  resilience: 'off',
+  'recovery-timeout': '120'
 }
 
 // Names as Compose accepts them (compose-spec's patterns for projects,
@@ -106,7 +120,9 @@ export function readSettings(
     routeTimeoutSec: positiveSeconds('route-timeout', input('route-timeout')),
     preflight: oneOf(input, 'preflight', ['fail', 'report', 'off'] as const),
     teardown: oneOf(input, 'teardown', ['always', 'on-success', 'never'] as const),
-    logs: oneOf(input, 'logs', ['on-failure', 'always', 'never'] as const)
+    logs: oneOf(input, 'logs', ['on-failure', 'always', 'never'] as const),
+    resilience: readResilience(list(input('resilience')), mode),
+    recoveryTimeoutSec: positiveSeconds('recovery-timeout', input('recovery-timeout'))
   }
 }
 
@@ -139,6 +155,25 @@ function quoted(value: string): string {
 
 function serviceName(name: string, value: string): string {
   return matching(name, value, SERVICE_NAME, 'a Compose service name')
+}
+
+/** `off`, or the events in the order given. Only full mode may restart
+ * anything: verify mode never starts or stops a container, lint mode has none. */
+function readResilience(values: string[], mode: Mode): ResilienceEvent[] {
+  if (values.length === 1 && values[0] === 'off') return []
+  const allowed = `off, ${RESILIENCE_EVENTS.join(', ')} or a list of both`
+  for (const value of values) {
+    if (value === 'off')
+      throw new InputError('resilience', `'off' cannot be combined with an event. Give off alone, or the events.`)
+    if (!(RESILIENCE_EVENTS as readonly string[]).includes(value))
+      throw new InputError('resilience', `'${value}' is not one of ${allowed}. Use one of those values.`)
+  }
+  if (mode !== 'full')
+    throw new InputError(
+      'resilience',
+      `'${values.join(', ')}' needs mode: full. ${mode === 'verify' ? 'Verify mode never starts, stops or restarts anything' : 'Lint mode runs no containers'}: remove resilience, or use mode: full.`
+    )
+  return [...new Set(values as ResilienceEvent[])]
 }
 
 function readDirectory(value: string, workspace: string): string {

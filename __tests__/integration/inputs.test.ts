@@ -35,7 +35,12 @@ describe('bad input', () => {
     [{ logs: 'loud' }, "Input 'logs': 'loud' is not one of on-failure, always, never"],
     [{ 'project-name': 'Bad_Name' }, "Input 'project-name'"],
     [{ 'up-flags': '--build $(touch /tmp/otc-pwned)' }, "Input 'up-flags'.*shell syntax"],
-    [{ 'env-file': 'missing.env' }, "Input 'env-file'"]
+    [{ 'env-file': 'missing.env' }, "Input 'env-file'"],
+    [{ resilience: 'reboot' }, "Input 'resilience': 'reboot' is not one of off, restart, recreate or a list of both"],
+    [{ resilience: 'off, restart' }, "Input 'resilience': 'off' cannot be combined"],
+    [{ mode: 'verify', resilience: 'restart' }, "Input 'resilience': 'restart' needs mode: full"],
+    [{ mode: 'lint', resilience: 'recreate' }, "Input 'resilience': 'recreate' needs mode: full"],
+    [{ resilience: 'restart', 'recovery-timeout': 'soon' }, "Input 'recovery-timeout'"]
   ])('%j', (inputs, message) => {
     const run = runAction({ 'working-directory': 'demo', 'project-name': project, ...inputs })
     expectOneCleanError(run, new RegExp(message))

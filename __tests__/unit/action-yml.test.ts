@@ -9,9 +9,11 @@ import { INPUTS } from '../../src/settings.js'
 interface ActionYml {
   description: string
   inputs: Record<string, { description: string; default?: string; required?: boolean }>
+  outputs: Record<string, { description: string }>
 }
 
-const action = parse(readFileSync(join(import.meta.dirname, '..', '..', 'action.yml'), 'utf8')) as ActionYml
+const ROOT = join(import.meta.dirname, '..', '..')
+const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
 
 describe('action.yml', () => {
   it('declares exactly the inputs settings reads', () => {
@@ -29,5 +31,13 @@ describe('action.yml', () => {
   it('describes every input', () => {
     for (const [name, input] of Object.entries(action.inputs))
       expect([name, input.description.trim()]).not.toEqual([name, ''])
+  })
+
+  it('declares exactly the outputs the action sets, each described', () => {
+    const source = readFileSync(join(ROOT, 'src/fronts/action.ts'), 'utf8')
+    const set = [...source.matchAll(/core\.setOutput\('([a-z-]+)'/g)].map((match) => match[1])
+    expect(Object.keys(action.outputs).sort()).toEqual([...new Set(set)].sort())
+    for (const [name, output] of Object.entries(action.outputs))
+      expect([name, output.description.trim()]).not.toEqual([name, ''])
   })
 })

@@ -43,7 +43,18 @@ describe('readSettings', () => {
       routeTimeoutSec: 30,
       preflight: 'fail',
       teardown: 'always',
-      logs: 'on-failure'
+      logs: 'on-failure',
+      resilience: [],
+      recoveryTimeoutSec: 120
+    })
+  })
+
+  it('reads the resilience events in the order given, once each', () => {
+    expect(settingsWith({ resilience: 'off' }).resilience).toEqual([])
+    expect(settingsWith({ resilience: 'restart' }).resilience).toEqual(['restart'])
+    expect(settingsWith({ resilience: 'recreate,\nrestart, recreate', 'recovery-timeout': '30' })).toMatchObject({
+      resilience: ['recreate', 'restart'],
+      recoveryTimeoutSec: 30
     })
   })
 
@@ -89,7 +100,13 @@ describe('readSettings', () => {
     [{ 'up-flags': '--build && reboot' }, 'up-flags', "'&&' is shell syntax"],
     [{ 'up-flags': '--scale $(reboot)' }, 'up-flags', 'is shell syntax'],
     [{ 'up-flags': '--build $HOME' }, 'up-flags', "'$HOME' is shell syntax"],
-    [{ profiles: 'a b' }, 'profiles', 'not a Compose profile name']
+    [{ profiles: 'a b' }, 'profiles', 'not a Compose profile name'],
+    [{ resilience: 'reboot' }, 'resilience', "'reboot' is not one of off, restart, recreate or a list of both"],
+    [{ resilience: 'off, restart' }, 'resilience', "'off' cannot be combined with an event"],
+    [{ mode: 'verify', resilience: 'restart' }, 'resilience', 'Verify mode never starts, stops or restarts anything'],
+    [{ mode: 'lint', resilience: 'recreate' }, 'resilience', 'Lint mode runs no containers'],
+    [{ 'recovery-timeout': '0' }, 'recovery-timeout', 'not a positive number'],
+    [{ 'recovery-timeout': '2m' }, 'recovery-timeout', 'not a positive number']
   ])('refuses %j with an error naming %s', (inputs, input, text) => {
     const error = inputError(inputs as Record<string, string>)
     expect(error.input).toBe(input)

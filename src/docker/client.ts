@@ -203,6 +203,11 @@ export class Docker {
     return collector.tail()
   }
 
+  /** `docker restart`: stops and starts the container; it keeps its id. */
+  restart(containerId: string, timeoutMs: number): Promise<CommandResult> {
+    return this.run(['docker', 'restart', containerId], timeoutMs)
+  }
+
   /** Streams container events of the project until the signal aborts. */
   watchEvents(
     project: string,

@@ -71,3 +71,40 @@ export class ProjectEvents {
       listener({ action, containerId: '', service: '', timeMs: now, receivedMs: now })
   }
 }
+
+/** Lets a loop sleep until the project's next event or a time limit, without
+ * missing an event that arrives while the loop is busy. */
+export class EventWaker {
+  private pending = false
+  private wake?: () => void
+  private readonly unsubscribe: () => void
+
+  constructor(events: Pick<ProjectEvents, 'subscribe'>) {
+    this.unsubscribe = events.subscribe(() => {
+      this.pending = true
+      this.wake?.()
+    })
+  }
+
+  next(maxMs: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.wake = undefined
+        this.pending = false
+        resolve()
+      }
+      const timer = setTimeout(done, Math.max(0, maxMs))
+      this.wake = done
+    })
+  }
+
+  stop(): void {
+    this.unsubscribe()
+    this.wake?.()
+  }
+}

@@ -2,7 +2,13 @@
 // diagnostics, and the verdict they add up to.
 import type { CheckName, CheckResult, Finding } from '../findings.js'
 import type { Redactor } from '../report/redact.js'
-import { REPORT_SCHEMA_VERSION, type Diagnostics, type RunReport, type TimelineEntry } from '../report/schema.js'
+import {
+  REPORT_SCHEMA_VERSION,
+  type Diagnostics,
+  type ResilienceRecord,
+  type RunReport,
+  type TimelineEntry
+} from '../report/schema.js'
 import type { LogsPolicy, Settings } from '../settings.js'
 
 /** How the engine speaks to the front it runs under. */
@@ -41,6 +47,7 @@ export class RunRecord {
   healthyAfterSec?: number
   subnets: string[]
   diagnostics?: Diagnostics
+  readonly resilience: ResilienceRecord[] = []
 
   constructor(
     private readonly settings: RecordSettings,
@@ -62,7 +69,8 @@ export class RunRecord {
   record(check: CheckResult): void {
     this.checks.push(check)
     const mark = check.verdict === 'passed' ? '✓' : '✗'
-    this.log.info(`${mark} ${check.check} ${check.container ?? check.service}: ${check.summary}`)
+    const after = check.event ? ` (after ${check.event})` : ''
+    this.log.info(`${mark} ${check.check}${after} ${check.container ?? check.service}: ${check.summary}`)
   }
 
   /** A failure of the run itself (not of one container), told as a vpn check. */
@@ -87,13 +95,28 @@ export class RunRecord {
       findings: this.findings,
       checks: this.checks,
       timeline: [...this.timeline].sort((a, b) => a.atMs - b.atMs),
-      diagnostics: this.diagnostics && this.shownDiagnostics(this.diagnostics, result)
+      diagnostics: this.diagnostics && this.shownDiagnostics(this.diagnostics, result),
+      ...this.resilienceReport()
     })
   }
 
   /** The report holds the logs the run shows, and only those. */
   private shownDiagnostics({ logs, ...rest }: Diagnostics, result: RunReport['result']): Diagnostics {
     return showsLogs(this.settings.logs, result) ? { ...rest, logs } : rest
+  }
+
+  /** The events and, when every worker came back from each, the slowest return. */
+  private resilienceReport(): Pick<RunReport, 'resilience' | 'recoveredAfterSec'> {
+    if (this.resilience.length === 0) return {}
+    const times = this.resilience.map((event) => event.recoveredAfterMs)
+    const all = times.every((ms) => ms !== undefined)
+    const slowest = Math.max(...(times as number[]))
+    return { resilience: this.resilience, ...(all ? { recoveredAfterSec: Math.round(slowest / 100) / 10 } : {}) }
+  }
+
+  /** Every live check so far passed, with proof: the resilience events start only then. */
+  livePassed(): boolean {
+    return this.checks.every((check) => check.verdict === 'passed') && this.proven()
   }
 
   /** Live modes pass only on proof: every tunnel service passed its namespace and route checks. */

@@ -21,6 +21,7 @@ import { probeWords } from './diagnosis.js'
 import { LivePhases } from './live.js'
 import { checkPresence } from './presence.js'
 import { RunRecord, secretFree, type Log } from './record.js'
+import { ResiliencePhase } from './resilience.js'
 
 export type { Log } from './record.js'
 
@@ -76,8 +77,11 @@ export async function execute(
         ? live.bootAndWait()
         : waitIfPresent(live, docker, project, settings.vpnService, record, environment)
     )
-    if (health?.state === 'healthy') await log.group('Tunnel checks', () => live.verifyTunnel(health.container))
-    else if (health) record.diagnostics ??= await live.collectDiagnostics()
+    if (health?.state === 'healthy') {
+      await log.group('Tunnel checks', () => live.verifyTunnel(health.container))
+      if (settings.resilience.length)
+        await new ResiliencePhase({ settings, model, project, record, docker, events }, live).run(log)
+    } else if (health) record.diagnostics ??= await live.collectDiagnostics()
   } finally {
     await events.stop()
     for (const event of events.recorded) record.mark(event.action, event.service, event.receivedMs)

@@ -66,6 +66,7 @@ async function publish(report: RunReport, workspace: string, environment: NodeJS
   core.setOutput('healthy-after', report.healthyAfterSec ?? '')
   core.setOutput('management-subnet', report.managementSubnets.join(','))
   core.setOutput('report', reportPath)
+  core.setOutput('recovered-after', report.recoveredAfterSec ?? '')
   if (environment.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summaryMarkdown(report, workspace)).write()
   if (report.result === 'failed') process.exitCode = 1
 }

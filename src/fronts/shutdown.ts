@@ -45,7 +45,7 @@ export class Shutdown {
    * run as a whole has this one. */
   armWatchdog(budgetMs: number): this {
     const seconds = Math.round(budgetMs / 1000)
-    const message = `The run exceeded its deadline of ${seconds} s (health-timeout + route-timeout + a margin for builds and checks). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`
+    const message = `The run exceeded its deadline of ${seconds} s (health-timeout + route-timeout + recovery-timeout for each resilience event + a margin for builds and checks). Look at the log for the step that hung; raise health-timeout if the stack is just slow.`
     setTimeout(() => this.begin(1, message), budgetMs).unref()
     return this
   }

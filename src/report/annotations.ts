@@ -3,6 +3,7 @@
 import { isAbsolute, relative } from 'node:path'
 import type { CheckResult, Finding, FindingLevel, SourceLocation } from '../findings.js'
 import type { RunReport } from './schema.js'
+import { resilienceWords } from './words.js'
 
 export interface Annotation {
   level: FindingLevel
@@ -32,7 +33,7 @@ function checkAnnotation(check: CheckResult, workspace: string): Annotation {
   const fix = check.fix ? ` Fix: ${check.fix}` : ''
   return {
     level: 'error',
-    title: `${check.service}: ${check.check} check failed`,
+    title: `${check.service}: ${check.check} check failed${check.event ? ` after ${check.event}` : ''}`,
     message: `${check.summary}${fix}`,
     ...place(check.location, workspace)
   }
@@ -82,6 +83,7 @@ function passMessage(report: RunReport): string {
   if (report.mode === 'lint')
     return `The compose model wires the tunnel correctly (${report.findings.length} findings, none an error).`
   const services = [...new Set(report.checks.filter((c) => c.check === 'namespace').map((c) => c.service))]
-  const reach = report.checks.filter((c) => c.check === 'reach').length
-  return `${services.join(', ')} share the vpn namespace and route ${report.managementSubnets.join(', ')} over the tunnel${reach ? `; ${reach} probes answered` : ''}.`
+  const reach = report.checks.filter((c) => c.check === 'reach' && !c.event).length
+  const events = resilienceWords(report)
+  return `${services.join(', ')} share the vpn namespace and route ${report.managementSubnets.join(', ')} over the tunnel${reach ? `; ${reach} probes answered` : ''}${events.length ? `; ${events.join(', ')}` : ''}.`
 }

@@ -21,11 +21,54 @@ export interface ContainerLog extends LogTail {
   container: string
 }
 
+export interface RouteTableDump {
+  container: string
+  namespace: string
+  table: string
+  /** The resilience event after which the table was read; absent before any. */
+  event?: string
+}
+
+/** A tunnel service container's return after a resilience event. */
+export interface WorkerRecovery {
+  service: string
+  container: string
+  /** Its namespace before the event (the vpn's namespace then). */
+  namespaceBefore: string
+  /** Its namespace at the end of the recovery; absent when it did not run. */
+  namespaceAfter?: string
+  restarts: number
+  /** Milliseconds from the start of the event until it was in the vpn's
+   * current namespace with the management routes; absent when it was not. */
+  recoveredAfterMs?: number
+}
+
+/** One resilience event and what came of it. */
+export interface ResilienceRecord {
+  event: string
+  /** What was done, as a command line. */
+  action: string
+  /** Milliseconds since the run started, when the event began. */
+  atMs: number
+  result: 'passed' | 'failed'
+  vpn: {
+    containerBefore: string
+    containerAfter?: string
+    namespaceBefore: string
+    namespaceAfter?: string
+    /** Milliseconds from the start of the event until it was healthy again. */
+    healthyAfterMs?: number
+  }
+  workers: WorkerRecovery[]
+  /** Milliseconds from the start of the event until every worker was back; absent when one was not. */
+  recoveredAfterMs?: number
+}
+
 export interface Diagnostics {
   vpnProbes: HealthProbe[]
   /** The vpn container's log tail, as in `logs` (kept for readers of schema 1.0). */
   vpnLogTail: string
-  routeTables: { container: string; namespace: string; table: string }[]
+  routeTables: RouteTableDump[]
   composePs: string
   composeOutput: string
   /** The vpn's and the tunnel services' logs, when the `logs` input shows them. */
@@ -46,4 +89,8 @@ export interface RunReport {
   checks: CheckResult[]
   timeline: TimelineEntry[]
   diagnostics?: Diagnostics
+  /** The resilience events performed (full mode, `resilience` input), in order. */
+  resilience?: ResilienceRecord[]
+  /** Seconds from the start of a resilience event until every worker was back, the slowest event; absent unless all came back. */
+  recoveredAfterSec?: number
 }

@@ -5,6 +5,7 @@ import type { CheckResult, Finding } from '../findings.js'
 import { place } from './annotations.js'
 import { logBody, logTitle } from './logs.js'
 import type { RunReport, TimelineEntry } from './schema.js'
+import { checkLabel, resilienceWords } from './words.js'
 
 /** GitHub refuses step summaries over 1 MiB; keep a margin. */
 export const SUMMARY_LIMIT_BYTES = 1000 * 1000
@@ -25,7 +26,7 @@ const ICON = { passed: '✅', failed: '❌', error: '❌', warning: '⚠️', no
 
 /** `healthy`, or `running (no healthcheck)` for a vpn service without one. */
 function vpnReadiness(report: RunReport): string {
-  const health = report.checks.find((c) => c.check === 'health' && c.verdict === 'passed')
+  const health = report.checks.find((c) => c.check === 'health' && !c.event && c.verdict === 'passed')
   return health?.evidence.health === 'no healthcheck' ? 'running (no healthcheck)' : 'healthy'
 }
 
@@ -33,13 +34,32 @@ function headline(report: RunReport): string[] {
   const seconds = (report.durationMs / 1000).toFixed(1)
   const healthy =
     report.healthyAfterSec !== undefined ? `, vpn ${vpnReadiness(report)} after ${report.healthyAfterSec} s` : ''
+  const events = resilienceWords(report)
   const verdict = `${report.result === 'passed' ? '✅' : '❌'} ${verdictText(report)}`
   return [
     `## ${verdict}`,
     '',
-    `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds} s${healthy}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`,
+    `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds} s${healthy}${events.length ? `, ${events.join(', ')}` : ''}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`,
     ''
   ]
+}
+
+function ms(value: number | undefined): string {
+  return value === undefined ? '' : `${(value / 1000).toFixed(1)} s`
+}
+
+/** One row per worker and event: how long it took to come back, or that it did not. */
+function resilienceTable(report: RunReport): string[] {
+  const events = report.resilience ?? []
+  if (events.length === 0) return []
+  const rows = events.flatMap((event) => [
+    `| ${event.vpn.healthyAfterMs === undefined ? ICON.failed : ICON.passed} | ${event.event} | ${cell(event.action)} | vpn | ${ms(event.vpn.healthyAfterMs) || 'not ready'} |`,
+    ...event.workers.map(
+      (w) =>
+        `| ${w.recoveredAfterMs === undefined ? ICON.failed : ICON.passed} | ${event.event} | | ${cell(w.container)} | ${ms(w.recoveredAfterMs) || 'not back'} |`
+    )
+  ])
+  return ['### Resilience', '', '| | event | action | container | back after |', '|---|---|---|---|---|', ...rows, '']
 }
 
 export function verdictText(report: RunReport): string {
@@ -52,7 +72,7 @@ export function verdictText(report: RunReport): string {
 function causes(report: RunReport): string[] {
   const failedChecks = report.checks
     .filter((c) => c.verdict === 'failed')
-    .map((c) => `**${c.service}** (${c.check}): ${c.summary}${c.fix ? ` — *Fix:* ${c.fix}` : ''}`)
+    .map((c) => `**${c.service}** (${checkLabel(c)}): ${c.summary}${c.fix ? ` — *Fix:* ${c.fix}` : ''}`)
   const errors = report.findings
     .filter((f) => f.level === 'error')
     .map((f) => `**${f.service ?? 'compose'}** (${f.rule}): ${f.message}${f.fix ? ` — *Fix:* ${f.fix}` : ''}`)
@@ -68,7 +88,7 @@ function checksTable(checks: CheckResult[]): string[] {
     '|---|---|---|---|---|---|---|',
     ...checks.map(
       (c) =>
-        `| ${ICON[c.verdict]} | ${cell(c.service)} | ${c.check} | ${cell(c.container ?? '')} | ${cell(c.summary)} | ${evidenceText(c)} | ${c.durationMs} ms |`
+        `| ${ICON[c.verdict]} | ${cell(c.service)} | ${checkLabel(c)} | ${cell(c.container ?? '')} | ${cell(c.summary)} | ${evidenceText(c)} | ${c.durationMs} ms |`
     ),
     ''
   ]
@@ -138,7 +158,9 @@ function diagnostics(report: RunReport): string[] {
     '',
     ...details('vpn service: last health probes', probes),
     ...(d.logs ?? []).flatMap((log) => details(logTitle(log), logBody(log))),
-    ...d.routeTables.flatMap((t) => details(`routes of ${t.container} (${t.namespace})`, t.table)),
+    ...d.routeTables.flatMap((t) =>
+      details(`routes of ${t.container} (${t.namespace})${t.event ? ` after ${t.event}` : ''}`, t.table)
+    ),
     ...details('docker compose ps', d.composePs),
     ...details('docker compose up output', d.composeOutput)
   ]
@@ -151,6 +173,7 @@ export function summaryMarkdown(report: RunReport, workspace: string): string {
     ...(found.length ? ['**Why:**', '', ...found.slice(0, 5).map((c) => `- ${c}`), ''] : [])
   ]
   const body = [
+    ...resilienceTable(report),
     ...checksTable(report.checks),
     ...findingsTable(report.findings, workspace),
     ...mermaidTimeline(report.timeline)

@@ -2,6 +2,7 @@
 import { place } from './annotations.js'
 import type { RunReport } from './schema.js'
 import { verdictText } from './summary.js'
+import { checkLabel, resilienceWords } from './words.js'
 
 /** The CLI's report: the same content, as plain text for a terminal. */
 export function textReport(report: RunReport, workspace: string): string {
@@ -11,8 +12,9 @@ export function textReport(report: RunReport, workspace: string): string {
   )
   for (const c of report.checks)
     lines.push(
-      `  ${c.verdict === 'passed' ? 'ok  ' : 'FAIL'} ${c.check.padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`
+      `  ${c.verdict === 'passed' ? 'ok  ' : 'FAIL'} ${checkLabel(c).padEnd(9)} ${(c.container ?? c.service).padEnd(28)} ${c.summary}${c.fix ? `\n       fix: ${c.fix}` : ''}`
     )
+  for (const words of resilienceWords(report)) lines.push(`  resilience: ${words}`)
   for (const f of report.findings) {
     const p = place(f.location, workspace)
     lines.push(

@@ -20,6 +20,11 @@ describe('workerWiring', () => {
       restartsWithVpn: false,
       followsVpnService: true
     })
+    expect(
+      workerWiring(loadProject(join(STACKS, 'joined-by-name')), { ...services, tunnelServices: ['celery'] }).get(
+        'celery'
+      )
+    ).toEqual({ waitsForHealthy: false, restartsWithVpn: false, followsVpnService: false })
   })
 })
 

@@ -199,6 +199,51 @@ describe('textReport', () => {
   })
 })
 
+describe('resilience in the reports', () => {
+  const stranded = check({
+    check: 'recovery',
+    event: 'restart',
+    verdict: 'failed',
+    summary: 'p-celery-1 did not come back within recovery-timeout (120 s)',
+    fix: 'Put it back: `docker restart p-celery-1`.'
+  })
+  const event = (recovered: boolean): NonNullable<RunReport['resilience']>[number] => ({
+    event: 'restart',
+    action: 'docker restart p-openvpn-1',
+    atMs: 5000,
+    result: recovered ? 'passed' : 'failed',
+    vpn: { containerBefore: 'a', containerAfter: 'a', namespaceBefore: 'net:[1]', healthyAfterMs: 1900 },
+    workers: [
+      {
+        service: 'celery',
+        container: 'p-celery-1',
+        namespaceBefore: 'net:[1]',
+        restarts: recovered ? 1 : 0,
+        ...(recovered ? { recoveredAfterMs: 2140 } : {})
+      }
+    ],
+    ...(recovered ? { recoveredAfterMs: 2140 } : {})
+  })
+
+  it('says in the headline and the notice that the stack survived, and how fast', () => {
+    const survived = report({ resilience: [event(true)], recoveredAfterSec: 2.1 })
+    expect(summaryMarkdown(survived, '/ws')).toContain('survived restart (workers back after 2.1 s)')
+    expect(annotationsFor(survived, '/ws')[0].message).toContain('; survived restart (workers back after 2.1 s).')
+    expect(textReport(survived, '/ws')).toContain('  resilience: survived restart (workers back after 2.1 s)')
+  })
+
+  it('shows a table of recovery times and names the event in failed checks', () => {
+    const failed = report({ result: 'failed', checks: [check(), stranded], resilience: [event(false)] })
+    const markdown = summaryMarkdown(failed, '/ws')
+    expect(markdown).toContain('did not survive restart')
+    expect(markdown).toContain('| ❌ | restart | | p-celery-1 | not back |')
+    expect(markdown).toContain('| ✅ | restart | docker restart p-openvpn-1 | vpn | 1.9 s |')
+    expect(markdown).toContain('**celery** (recovery (after restart)): p-celery-1 did not come back')
+    expect(annotationsFor(failed, '/ws')[0].title).toBe('celery: recovery check failed after restart')
+    expect(textReport(failed, '/ws')).toMatch(/ FAIL recovery \(after restart\) p-celery-1/)
+  })
+})
+
 describe('a vpn service without a healthcheck', () => {
   it('is called running, not healthy, in the headline', () => {
     const health = check({

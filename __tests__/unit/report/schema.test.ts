@@ -9,11 +9,13 @@ import type { CommandRunner } from '../../../src/docker/command.js'
 import { execute, type Log } from '../../../src/engine/run.js'
 import { REPORT_SCHEMA_VERSION, type RunReport } from '../../../src/report/schema.js'
 import { readSettings } from '../../../src/settings.js'
+import { ROUTE_SUBNET } from '../../helpers/proc.js'
 import {
   DEMO_CONFIG,
   engine,
   LO_DEV,
   LO_ONLY,
+  PROJECT,
   ScriptedEngine,
   tunnelNamespace,
   verifyInputs,
@@ -84,6 +86,60 @@ function absentReport(): Promise<RunReport> {
     [/^docker compose ls --all --format json$/, { stdout: '[{"Name":"docker-openwisp","Status":"running(9)"}]' }]
   ])
   return runWith(verifyInputs, runner)
+}
+
+/** A full run that survived a restart of the vpn: the passed report, with the event's checks and record. */
+function resilientReport(passed: RunReport): RunReport {
+  const after = passed.checks.map((check) => ({ ...check, event: 'restart' }))
+  const recovery = (service: string) => ({
+    check: 'recovery' as const,
+    service,
+    container: `${PROJECT}-${service}-1`,
+    verdict: 'passed' as const,
+    summary: "back in the vpn container's current namespace after 2.1 s",
+    evidence: { namespace_before: 'net:[4026532335]', namespace_after: 'net:[4026532401]', recovered_after_ms: 2100 },
+    event: 'restart',
+    startedAt: Date.now(),
+    durationMs: 0
+  })
+  const worker = (service: string) => ({
+    service,
+    container: `${PROJECT}-${service}-1`,
+    namespaceBefore: 'net:[4026532335]',
+    namespaceAfter: 'net:[4026532401]',
+    restarts: 1,
+    recoveredAfterMs: 2100
+  })
+  return {
+    ...passed,
+    mode: 'full',
+    checks: [...passed.checks, ...after, recovery('celery'), recovery('celery_monitoring')],
+    resilience: [
+      {
+        event: 'restart',
+        action: `docker restart ${PROJECT}-openvpn-1`,
+        atMs: 5200,
+        result: 'passed',
+        vpn: {
+          containerBefore: 'openvpn-id',
+          containerAfter: 'openvpn-id',
+          namespaceBefore: 'net:[4026532335]',
+          namespaceAfter: 'net:[4026532401]',
+          healthyAfterMs: 1900
+        },
+        workers: [worker('celery'), worker('celery_monitoring')],
+        recoveredAfterMs: 2100
+      }
+    ],
+    recoveredAfterSec: 2.1,
+    diagnostics: {
+      ...passed.diagnostics!,
+      routeTables: [
+        ...passed.diagnostics!.routeTables,
+        { container: `${PROJECT}-celery-1`, namespace: 'net:[4026532401]', table: ROUTE_SUBNET, event: 'restart' }
+      ]
+    }
+  }
 }
 
 describe('report schema', () => {
@@ -186,6 +242,10 @@ describe('validateReport on reports the engine makes', () => {
     expect(validateReport(asWritten(report))).toEqual([])
   })
 
+  it('accepts a full run with a resilience event, its checks and its route tables', async () => {
+    expect(validateReport(asWritten(resilientReport(await passedReport())))).toEqual([])
+  })
+
   it('accepts lint runs, passed and failed with located findings', async () => {
     const passed = await runWith({ mode: 'lint', 'working-directory': 'fixtures/stacks/demo' })
     const failed = await runWith({ mode: 'lint', 'working-directory': 'fixtures/stacks/race' })
@@ -280,6 +340,20 @@ describe('validateReport rejects', () => {
       "/: missing property 'healthyAfterSec'",
       '/checks: must contain an item with check "namespace", verdict "passed"',
       '/checks: must contain an item with check "route", verdict "passed"'
+    ])
+  })
+
+  it('resilience events outside full mode, and malformed ones', async () => {
+    const resilient = asWritten(resilientReport(await passedReport()))
+    expect(validateReport(changed(resilient, (r) => (r.mode = 'verify')))).toEqual([
+      '/resilience: must not be present here',
+      '/recoveredAfterSec: must not be present here'
+    ])
+    expect(validateReport(changed(resilient, (r) => (r.resilience[0].workers[0].recoveredAfterMs = 2.5)))).toEqual([
+      '/resilience/0/workers/0/recoveredAfterMs: must be integer'
+    ])
+    expect(validateReport(changed(resilient, (r) => delete r.resilience[0].vpn.namespaceBefore))).toEqual([
+      "/resilience/0/vpn: missing property 'namespaceBefore'"
     ])
   })
 
