@@ -98,7 +98,7 @@ export interface WorkerWiring {
  * namespace: it joined the vpn's current container (by id, or by a name that
  * now names it). Checked on Engine 20.10: after a recreate of the vpn the old
  * id is gone and the restart fails with `No such container`. */
-export function rejoinsByRestart(worker: Container, vpn: Container): boolean {
+function rejoinsByRestart(worker: Container, vpn: Container): boolean {
   const joined = joinedContainerId(worker)
   return joined === vpn.id || joined === vpn.name
 }

@@ -6,7 +6,7 @@ import type { ComposeProjectEntry } from '../docker/engine.js'
 import type { Container } from '../docker/inspect.js'
 import type { Outcome } from './outcome.js'
 
-export interface PresenceFacts {
+interface PresenceFacts {
   project: string
   vpnService: string
   /** Every container of the project, in any state. */
