@@ -68,7 +68,7 @@ interface Trial {
 
 /** The run the events happen in: its settings, compose model and project,
  * its record, the engine and the project's event stream. */
-export interface RunContext {
+interface RunContext {
   settings: Settings
   model: ComposeModel
   project: ComposeProject

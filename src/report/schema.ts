@@ -21,7 +21,7 @@ export interface ContainerLog extends LogTail {
   container: string
 }
 
-export interface RouteTableDump {
+interface RouteTableDump {
   container: string
   namespace: string
   table: string
@@ -30,7 +30,7 @@ export interface RouteTableDump {
 }
 
 /** A tunnel service container's return after a resilience event. */
-export interface WorkerRecovery {
+interface WorkerRecovery {
   service: string
   container: string
   /** Its namespace before the event (the vpn's namespace then). */
