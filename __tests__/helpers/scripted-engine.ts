@@ -85,7 +85,7 @@ export interface EngineState {
   vpn: RawOptions
   workers: RawOptions[]
   /** /proc/self/ns/net and /proc/net/* by container id; `devLater` is
-   * /proc/net/dev when read again after the probes. */
+   * /proc/net/dev from its second reading on (after the probe). */
   namespaces: Record<string, { id: string; route: string; dev: string; devLater?: string }>
 }
 
@@ -144,14 +144,16 @@ export function engine(state: EngineState, { full = false } = {}): ScriptedEngin
       }
     ],
     [/^docker logs .* (\S+)-id$/, { lines: ['2026-11-28T12:00:08.5Z worker: ready'] }],
-    ...Object.entries(state.namespaces).flatMap(([id, ns]): [RegExp, Answer][] => [
+    ...Object.entries(state.namespaces).flatMap(([id, ns]): [RegExp, Answer | Answer[]][] => [
       [new RegExp(`^docker exec ${id} readlink /proc/self/ns/net$`), { stdout: `${ns.id}\n` }],
       [new RegExp(`^docker exec ${id} cat /proc/net/route`), { stdout: `${ns.route}${ns.dev}\n` }],
-      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), { stdout: ns.devLater ?? ns.dev }]
+      // Read right before and right after the probe.
+      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), [{ stdout: ns.dev }, { stdout: ns.devLater ?? ns.dev }]]
     ]),
     // The workers have no probe tool (like the fixture worker image); the vpn container has ping.
     [/^docker exec openvpn-id ping /, { stdout: '64 bytes from 10.8.0.10: icmp_seq=1 ttl=64 time=0.368 ms\n' }],
-    [/^docker exec \S+ (ping|fping|python3) /, NOT_FOUND]
+    [/^docker exec openvpn-id ip route get /, { stdout: '10.8.0.10 dev tun0 src 10.8.0.1 uid 0\n    cache\n' }],
+    [/^docker exec \S+ (ping|fping|python3|ip) /, NOT_FOUND]
   ])
 }
 

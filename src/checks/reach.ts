@@ -8,10 +8,14 @@ import type { Container } from '../docker/inspect.js'
 import type { Verdict } from '../findings.js'
 import { readCounters, type NamespaceSnapshot } from './namespace.js'
 import { delay, RETRY_MS, type Outcome } from './outcome.js'
-import { formatRoute, isTunnelInterface, ownsAddress, routeFor } from './routes.js'
+import { formatRoute, isTunnelInterface, ownsAddress, routeFor, type Route } from './routes.js'
 
 /** Seconds a device has to answer one probe. */
 export const PROBE_WAIT_SEC = 2
+
+/** Echo requests each tool sends per probe: the tunnel's transmit counter
+ * must move by at least this much during the probe. */
+export const ECHO_REQUESTS = 1
 
 /** An ICMP echo over an unprivileged datagram socket: Docker sets
  * net.ipv4.ping_group_range for every group, so a non-root user may send it. */
@@ -35,12 +39,12 @@ interface ProbeTool {
 const PROBE_TOOLS: ProbeTool[] = [
   {
     name: 'ping',
-    argv: (target) => ['ping', '-c', '1', '-W', String(PROBE_WAIT_SEC), target],
+    argv: (target) => ['ping', '-c', String(ECHO_REQUESTS), '-W', String(PROBE_WAIT_SEC), target],
     roundTrip: /time[=<]\s*([\d.]+)\s*ms/
   },
   {
     name: 'fping',
-    argv: (target) => ['fping', '-c', '1', '-t', String(PROBE_WAIT_SEC * 1000), target],
+    argv: (target) => ['fping', '-c', String(ECHO_REQUESTS), '-t', String(PROBE_WAIT_SEC * 1000), target],
     roundTrip: /([\d.]+) ms/
   },
   { name: 'python3', argv: (target) => ['python3', '-c', PYTHON_ICMP, target], roundTrip: /rtt_ms=([\d.]+)/ }
@@ -74,11 +78,55 @@ function toolMissing(result: CommandResult): boolean {
   )
 }
 
+/** The kernel's own answer to "which way to this target", policy rules
+ * included; undefined `device` when it has no route at all. */
+export interface KernelRoute {
+  device?: string
+  /** The first line of `ip route get`, for the evidence. */
+  text: string
+}
+
+/** Pure: the device of `ip route get` output (iproute2 and busybox alike:
+ * `10.8.0.77 via 172.18.0.5 dev eth0 table 100 src 172.18.0.3 uid 0`). */
+export function parseRouteGet(output: string): string | undefined {
+  return /\bdev\s+(\S+)/.exec(output)?.[1]
+}
+
 export class Prober {
   /** The tool that worked in each container, so each is found only once. */
   private readonly toolOf = new Map<string, ProbeTool | null>()
+  /** Containers without `ip`: their policy routing cannot be asked about. */
+  private readonly noIp = new Set<string>()
+  /** The last probe queued in each namespace: probes of one namespace run one
+   * after another, so the tunnel counters read around one are its own. */
+  private readonly lanes = new Map<string, Promise<unknown>>()
 
   constructor(private readonly docker: Docker) {}
+
+  /** Runs `work` once the namespace's earlier probes are done. */
+  exclusive<T>(namespace: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(namespace) ?? Promise.resolve()
+    const next = previous.then(work, work)
+    this.lanes.set(
+      namespace,
+      next.catch(() => undefined)
+    )
+    return next
+  }
+
+  /** Asks the kernel which route it uses for the target (`ip route get`
+   * honours `ip rule`, which /proc/net/route does not show); undefined when
+   * the container has no `ip`. */
+  async kernelRoute(container: Container, target: string): Promise<KernelRoute | undefined> {
+    if (this.noIp.has(container.id)) return undefined
+    const result = await this.docker.exec(container.id, ['ip', 'route', 'get', target])
+    if (toolMissing(result)) {
+      this.noIp.add(container.id)
+      return undefined
+    }
+    const text = firstLine(result.exitCode === 0 ? result.stdout : result.stderr || result.stdout).trim()
+    return { device: result.exitCode === 0 ? parseRouteGet(result.stdout) : undefined, text }
+  }
 
   /** Probes from the first container of the list that has a tool. */
   async probe(candidates: Container[], target: string): Promise<ProbeAnswer | undefined> {
@@ -118,8 +166,10 @@ export class Prober {
 
 export interface ReachProbe {
   answer?: ProbeAnswer
-  /** Packets the tunnel interface sent while probing: proof of the path taken. */
+  /** Packets the tunnel interface sent during this probe alone: proof of the path taken. */
   tunnelPacketsSent?: number
+  /** `ip route get` in the probing namespace; undefined where there is no `ip`. */
+  kernelRoute?: KernelRoute
 }
 
 /** Probes a target from a namespace, asking again within the grace period: a
@@ -137,15 +187,43 @@ export async function probeNamespace(
 ): Promise<ReachProbe> {
   const route = routeFor(snapshot.routes, target)
   const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
-  const before = route ? snapshot.counters.get(route.iface) : undefined
-  let answer = await prober.probe(candidates, target)
-  while (answer && !answer.answered && !answer.gone && viaTunnel && Date.now() < deadline && !stop?.aborted) {
+  const once = (): Promise<ReachProbe> =>
+    prober.exclusive(snapshot.id ?? candidates[0].id, () => probeOnce(docker, prober, candidates, target, route?.iface))
+  let probe = await once()
+  while (
+    probe.answer &&
+    !probe.answer.answered &&
+    !probe.answer.gone &&
+    viaTunnel &&
+    Date.now() < deadline &&
+    !stop?.aborted
+  ) {
     await delay(RETRY_MS)
-    answer = await prober.probe(candidates, target)
+    probe = await once()
   }
-  if (!answer || answer.gone || !route || !before) return { answer }
-  const after = (await readCounters(docker, candidates[0])).get(route.iface)
-  return { answer, tunnelPacketsSent: after ? after.txPackets - before.txPackets : undefined }
+  return probe
+}
+
+/** One probe, with the tunnel interface's counters read right before and
+ * right after it. What this cannot rule out: other traffic on the interface
+ * during this very window (celery_monitoring pinging a device at the same
+ * moment) also moves the counter. */
+async function probeOnce(
+  docker: Docker,
+  prober: Prober,
+  candidates: Container[],
+  target: string,
+  iface: string | undefined
+): Promise<ReachProbe> {
+  const [before, kernelRoute] = await Promise.all([
+    iface ? readCounters(docker, candidates[0]) : undefined,
+    prober.kernelRoute(candidates[0], target)
+  ])
+  const answer = await prober.probe(candidates, target)
+  const start = iface ? before?.get(iface) : undefined
+  if (!answer || answer.gone || !iface || !start) return { answer, kernelRoute }
+  const after = (await readCounters(docker, candidates[0])).get(iface)
+  return { answer, kernelRoute, tunnelPacketsSent: after ? after.txPackets - start.txPackets : undefined }
 }
 
 /** Pure: refuses a target that the vpn's namespace itself owns (the
@@ -196,8 +274,13 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
   if (answer.roundTripMs !== undefined) evidence.round_trip_ms = answer.roundTripMs
   if (route && probe.tunnelPacketsSent !== undefined)
     evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent
+  const { kernelRoute } = probe
+  if (kernelRoute) evidence.kernel_route = kernelRoute.text
+  else evidence.policy_routing = 'not checked: no `ip` in the probing container, only the main table was read'
+  if (viaTunnel && kernelRoute && kernelRoute.device !== route!.iface)
+    return aroundTunnel(target, route!, kernelRoute, evidence)
   const sent = probe.tunnelPacketsSent ?? 0
-  const verdict: Verdict = answer.answered && viaTunnel && sent > 0 ? 'passed' : 'failed'
+  const verdict: Verdict = answer.answered && viaTunnel && sent >= ECHO_REQUESTS ? 'passed' : 'failed'
   if (verdict === 'passed')
     return {
       verdict,
@@ -210,7 +293,7 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
       summary:
         probe.tunnelPacketsSent === undefined
           ? `${target} answered, but ${route!.iface}'s transmit counter could not be read again: nothing shows that the probe crossed the tunnel.`
-          : `${target} answered in ${answer.roundTripMs ?? '?'} ms, but ${route!.iface} sent no packet meanwhile: the answer did not come through the tunnel.`,
+          : `${target} answered in ${answer.roundTripMs ?? '?'} ms, but ${route!.iface} sent ${sent > 0 ? `only ${sent} packets` : 'no packet'} during this probe: the answer did not come through the tunnel.`,
       evidence,
       fix: 'List device management IPs in probe-targets: only an answer through the tunnel proves that devices are reachable.'
     }
@@ -228,5 +311,17 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
     fix: viaTunnel
       ? 'Check that the device is connected to the VPN and has this management IP.'
       : 'There is no route over the tunnel to this address.'
+  }
+}
+
+/** Pure: the main table says tun/tap, but the kernel (a policy rule, `ip
+ * rule`) sends the target another way. */
+function aroundTunnel(target: string, route: Route, kernel: KernelRoute, evidence: Outcome['evidence']): Outcome {
+  const way = kernel.device ? `through ${kernel.device}` : 'nowhere'
+  return {
+    verdict: 'failed',
+    summary: `${target} is routed ${way}, not ${route.iface}: \`ip route get ${target}\` says "${kernel.text}" though the main table has ${formatRoute(route)} (a policy rule, \`ip rule\`, takes precedence).`,
+    evidence,
+    fix: `Remove the policy rule or route that sends ${target} around the tunnel (see \`ip rule\` and \`ip route show table all\` in the vpn container).`
   }
 }

@@ -117,9 +117,10 @@ export function parseLocalAddresses(fibTrie: string, ifInet6: string): string[] 
 }
 
 /** Is the address one of the namespace's own? Compared parsed, so that any
- * spelling of an IPv6 address matches. */
+ * spelling of an IPv6 address matches, and without a zone id (`%tun0`):
+ * /proc/net/if_inet6 lists addresses without one. */
 export function ownsAddress(localAddresses: string[], address: string): boolean {
-  const wanted = ipaddr.parse(address).toString()
+  const wanted = ipaddr.parse(address).toString().replace(/%.*$/, '')
   return localAddresses.includes(wanted)
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import {
   formatRoute,
   managementRoutes,
+  ownsAddress,
   judgeRoutes,
   parseInterfaceCounters,
   parseIpv4Routes,
@@ -144,5 +145,18 @@ describe('parseLocalAddresses', () => {
     const local = parseLocalAddresses(FIB_TRIE, '')
     for (const address of ['10.8.0.0', '10.8.0.255', '127.0.0.0', '172.18.255.255'])
       expect(local).not.toContain(address)
+  })
+})
+
+describe('ownsAddress', () => {
+  const local = ['10.8.0.1', 'fe80::a8c5:d6ff:fe1b:2c3d']
+  it('matches an own address in any spelling, with or without a zone id', () => {
+    expect(ownsAddress(local, '10.8.0.1')).toBe(true)
+    expect(ownsAddress(local, 'FE80:0:0:0:a8c5:d6ff:fe1b:2c3d')).toBe(true)
+    expect(ownsAddress(local, 'fe80::a8c5:d6ff:fe1b:2c3d%tun0')).toBe(true)
+  })
+  it('does not match another address', () => {
+    expect(ownsAddress(local, '10.8.0.10')).toBe(false)
+    expect(ownsAddress(local, 'fe80::1%tun0')).toBe(false)
   })
 })

@@ -177,7 +177,7 @@ describe('judgeReach', () => {
     expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer, tunnelPacketsSent: 0 })).toMatchObject({
       verdict: 'failed',
       summary:
-        '10.8.0.10 answered in 0.4 ms, but tun0 sent no packet meanwhile: the answer did not come through the tunnel.',
+        '10.8.0.10 answered in 0.4 ms, but tun0 sent no packet during this probe: the answer did not come through the tunnel.',
       evidence: { tun0_tx_packets_sent: 0 }
     })
     expect(judgeReach(snapshot(celery, 'net:[100]'), '10.8.0.10', { answer }).summary).toBe(
