@@ -123,6 +123,29 @@ describe('a change during the checks', () => {
   )
 })
 
+describe('a network disconnected during the checks', () => {
+  it(
+    'says the vpn lost its network, ends the retries, and does not blame the device',
+    async () => {
+      const name = project('vd-netdc')
+      // The gate stays shut: the device could not answer through the lost network anyway.
+      const run = await changeDuringReach(name, 600, () => {
+        docker('network', 'disconnect', `${name}_default`, containerOf(name, 'openvpn'))
+      })
+      expect(run.main.outputs.get('result')).toBe('failed')
+      const failed = failedChecks(run)
+      expect(failed.map((c) => `${c.check} ${c.service}`).sort()).toEqual(['reach celery', 'reach celery_monitoring'])
+      for (const check of failed)
+        expect(check.summary).toBe(
+          `${DEVICE} did not answer, and the namespace of ${name}-openvpn-1 lost eth0 during the checks (its network was disconnected or removed): the tunnel keeps tun0, but the devices' VPN connections ran over the lost network.`
+        )
+      expect(run.post!.exitCode).toBe(0)
+    },
+    // Far below the route-timeout: the retries end when eth0 is gone.
+    4 * MINUTES
+  )
+})
+
 describe("the vpn server's own address", () => {
   it(
     'is refused as a probe target, with the device IPs to list instead',

@@ -170,6 +170,16 @@ export interface ReachProbe {
   tunnelPacketsSent?: number
   /** `ip route get` in the probing namespace; undefined where there is no `ip`. */
   kernelRoute?: KernelRoute
+  /** Interfaces of the namespace after the probe (from /proc/net/dev). */
+  interfacesAfter?: string[]
+}
+
+/** Pure: interfaces the namespace had when the checks read it and lost by
+ * the probe, e.g. eth0 after `docker network disconnect`: OpenVPN keeps tun0
+ * and its route, but the devices' tunnels ran over the lost network. */
+export function lostInterfaces(snapshot: NamespaceSnapshot, probe: ReachProbe): string[] {
+  const after = probe.interfacesAfter
+  return after ? [...snapshot.counters.keys()].filter((name) => !after.includes(name)) : []
 }
 
 /** Probes a target from a namespace, asking again within the grace period: a
@@ -191,6 +201,7 @@ export async function probeNamespace(
     prober.exclusive(snapshot.id ?? candidates[0].id, () => probeOnce(docker, prober, candidates, target, route?.iface))
   let probe = await once()
   while (
+    lostInterfaces(snapshot, probe).length === 0 &&
     probe.answer &&
     !probe.answer.answered &&
     !probe.answer.gone &&
@@ -222,8 +233,15 @@ async function probeOnce(
   const answer = await prober.probe(candidates, target)
   const start = iface ? before?.get(iface) : undefined
   if (!answer || answer.gone || !iface || !start) return { answer, kernelRoute }
-  const after = (await readCounters(docker, candidates[0])).get(iface)
-  return { answer, kernelRoute, tunnelPacketsSent: after ? after.txPackets - start.txPackets : undefined }
+  const counters = await readCounters(docker, candidates[0])
+  const after = counters.get(iface)
+  const interfacesAfter = counters.size ? [...counters.keys()] : undefined
+  return {
+    answer,
+    kernelRoute,
+    interfacesAfter,
+    tunnelPacketsSent: after ? after.txPackets - start.txPackets : undefined
+  }
 }
 
 /** Pure: refuses a target that the vpn's namespace itself owns (the
@@ -303,6 +321,14 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
       summary: `${target} answered, but not through the tunnel (route: ${evidence.route}).`,
       evidence,
       fix: 'Route the management subnet over the tunnel.'
+    }
+  const lost = lostInterfaces(snapshot, probe)
+  if (lost.length)
+    return {
+      verdict,
+      summary: `${target} did not answer, and the namespace of ${answer.from} lost ${lost.join(', ')} during the checks (its network was disconnected or removed): the tunnel keeps ${route ? route.iface : 'its interface'}, but the devices' VPN connections ran over the lost network.`,
+      evidence: { ...evidence, lost_interfaces: lost.join(', '), output: answer.output.slice(0, 300) },
+      fix: `See \`docker inspect ${answer.from}\` (NetworkSettings.Networks) and reconnect its network, or recreate the stack; the device is not to blame.`
     }
   return {
     verdict,

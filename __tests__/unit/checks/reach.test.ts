@@ -2,7 +2,7 @@
 // another, and the tunnel's transmit counter is read around each.
 import { describe, expect, it } from '@jest/globals'
 import type { NamespaceSnapshot } from '../../../src/checks/namespace.js'
-import { judgeReach, parseRouteGet, probeNamespace, Prober } from '../../../src/checks/reach.js'
+import { judgeReach, lostInterfaces, parseRouteGet, probeNamespace, Prober } from '../../../src/checks/reach.js'
 import { parseInterfaceCounters, parseIpv4Routes } from '../../../src/checks/routes.js'
 import type { CommandResult, CommandRunner, RunOptions } from '../../../src/docker/command.js'
 import { Docker } from '../../../src/docker/client.js'
@@ -20,7 +20,10 @@ class TunnelEngine implements CommandRunner {
   tunTx = 17
   running = 0
   overlapped = false
-  constructor(private readonly hasIp = true) {}
+  constructor(
+    private readonly hasIp = true,
+    private readonly answers = true
+  ) {}
   async run(argv: string[], _options: RunOptions): Promise<CommandResult> {
     const command = argv.slice(3)
     const done = (result: Partial<CommandResult>): CommandResult => ({
@@ -44,7 +47,9 @@ class TunnelEngine implements CommandRunner {
     await new Promise((resolve) => setTimeout(resolve, 20))
     if (command.at(-1) === DEVICE) this.tunTx++
     this.running--
-    return done({ stdout: '64 bytes: icmp_seq=1 ttl=64 time=0.1 ms' })
+    return this.answers
+      ? done({ stdout: '64 bytes: icmp_seq=1 ttl=64 time=0.1 ms' })
+      : done({ exitCode: 1, stdout: '1 packets transmitted, 0 received, 100% packet loss' })
   }
 }
 
@@ -102,5 +107,42 @@ describe('parseRouteGet', () => {
     expect(parseRouteGet('10.8.0.77 via 172.18.0.5 dev eth0 table 100 src 172.18.0.3 uid 0\n    cache')).toBe('eth0')
     expect(parseRouteGet('10.8.0.10 dev tun0  src 10.8.0.1')).toBe('tun0')
     expect(parseRouteGet('RTNETLINK answers: Network is unreachable')).toBeUndefined()
+  })
+})
+
+describe('a namespace that lost its network during the checks', () => {
+  const withEth0: NamespaceSnapshot = {
+    ...snapshot,
+    counters: new Map([...snapshot.counters, ['eth0', { rxPackets: 40, txPackets: 30 }]])
+  }
+  const silent = { from: 'demo-openvpn-1', tool: 'ping', answered: false, output: '1 packets transmitted, 0 received' }
+
+  it('names the lost interface instead of blaming the device', () => {
+    const probe = { answer: silent, interfacesAfter: ['lo', 'tun0'], tunnelPacketsSent: 1 }
+    expect(lostInterfaces(withEth0, probe)).toEqual(['eth0'])
+    const outcome = judgeReach(withEth0, DEVICE, probe)
+    expect(outcome).toMatchObject({
+      verdict: 'failed',
+      summary:
+        "10.8.0.10 did not answer, and the namespace of demo-openvpn-1 lost eth0 during the checks (its network was disconnected or removed): the tunnel keeps tun0, but the devices' VPN connections ran over the lost network.",
+      evidence: { lost_interfaces: 'eth0' }
+    })
+    expect(outcome.fix).toContain('the device is not to blame')
+  })
+
+  it('blames no lost network when every interface is still there, or the interfaces could not be read', () => {
+    expect(lostInterfaces(withEth0, { answer: silent, interfacesAfter: ['lo', 'tun0', 'eth0'] })).toEqual([])
+    expect(lostInterfaces(withEth0, { answer: silent })).toEqual([])
+    expect(judgeReach(withEth0, DEVICE, { answer: silent, interfacesAfter: ['lo', 'tun0', 'eth0'] }).summary).toBe(
+      '10.8.0.10 did not answer within 2 s (route: 10.8.0.0/24 dev tun0).'
+    )
+  })
+
+  it('stops asking again at once: waiting for the device cannot help', async () => {
+    const docker = new Docker(new TunnelEngine(true, false), ['docker', 'compose'])
+    const started = Date.now()
+    const probe = await probeNamespace(docker, new Prober(docker), withEth0, [vpn], DEVICE, Date.now() + 5000)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(judgeReach(withEth0, DEVICE, probe).evidence).toMatchObject({ lost_interfaces: 'eth0' })
   })
 })
