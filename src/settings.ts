@@ -8,7 +8,7 @@ import ipaddr from 'ipaddr.js'
 import { parse as parseShellWords } from 'shell-quote'
 import { parseSubnet, type Subnet } from './checks/routes.js'
 import { notAFile } from './compose/source-file.js'
-import type { TeardownPolicy } from './docker/teardown.js'
+import { DEFAULT_STOP_TIMEOUT_SEC, type TeardownPolicy } from './docker/teardown.js'
 import { InputError } from './errors.js'
 import type { Mode } from './report/schema.js'
 
@@ -50,6 +50,8 @@ export interface Settings {
   resilience: ResilienceEvent[]
   /** Seconds after each event for the vpn and every tunnel service to be back. */
   recoveryTimeoutSec: number
+  /** Teardown's grace between SIGTERM and SIGKILL (Compose's `down --timeout`). */
+  stopTimeoutSec: number
 }
 
 /** Reads one raw input by its action.yml name; '' when not given. */
@@ -75,7 +77,8 @@ export const INPUTS: Record<string, string> = {
   teardown: 'always',
   logs: 'on-failure',
   resilience: 'off',
-  'recovery-timeout': '120'
+  'recovery-timeout': '120',
+  'stop-timeout': String(DEFAULT_STOP_TIMEOUT_SEC)
 }
 
 // Names as Compose accepts them (compose-spec's patterns for projects,
@@ -122,7 +125,8 @@ export function readSettings(
     teardown: oneOf(input, 'teardown', ['always', 'on-success', 'never'] as const),
     logs: oneOf(input, 'logs', ['on-failure', 'always', 'never'] as const),
     resilience: readResilience(list(input('resilience')), mode),
-    recoveryTimeoutSec: positiveSeconds('recovery-timeout', input('recovery-timeout'))
+    recoveryTimeoutSec: positiveSeconds('recovery-timeout', input('recovery-timeout')),
+    stopTimeoutSec: stopSeconds(input('stop-timeout'))
   }
 }
 
@@ -322,6 +326,20 @@ function positiveSeconds(name: string, value: string): number {
     )
   }
   return seconds
+}
+
+/** The longest stop grace: the stack is thrown away, so a longer one buys
+ * nothing, and teardown's time limit grows with it (downLimitMs). */
+export const MAX_STOP_TIMEOUT_SEC = 300
+
+/** Compose's `down --timeout` takes whole seconds; 0 stops with SIGKILL at once. */
+function stopSeconds(value: string): number {
+  const seconds = Number(value)
+  if (/^\d+$/.test(value) && seconds <= MAX_STOP_TIMEOUT_SEC) return seconds
+  throw new InputError(
+    'stop-timeout',
+    `'${value}' is not a whole number of seconds from 0 to ${MAX_STOP_TIMEOUT_SEC}. Write one like 1 (0 kills at once, as GitHub removes its service containers).`
+  )
 }
 
 /** The CLI's --json path: `-` (standard output) or a file that can be written. */

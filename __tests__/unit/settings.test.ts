@@ -45,7 +45,8 @@ describe('readSettings', () => {
       teardown: 'always',
       logs: 'on-failure',
       resilience: [],
-      recoveryTimeoutSec: 120
+      recoveryTimeoutSec: 120,
+      stopTimeoutSec: 1
     })
   })
 
@@ -56,6 +57,14 @@ describe('readSettings', () => {
       resilience: ['recreate', 'restart'],
       recoveryTimeoutSec: 30
     })
+  })
+
+  it.each([
+    ['0', 0],
+    ['30', 30],
+    ['300', 300]
+  ])('takes stop-timeout %s as %d seconds (0: kill at once)', (value, seconds) => {
+    expect(settingsWith({ 'stop-timeout': value }).stopTimeoutSec).toBe(seconds)
   })
 
   it('leaves the project name to Compose in verify mode', () => {
@@ -88,6 +97,10 @@ describe('readSettings', () => {
     [{ 'health-timeout': '0' }, 'health-timeout', 'not a positive number'],
     [{ 'health-timeout': '10m' }, 'health-timeout', 'not a positive number'],
     [{ 'route-timeout': '-5' }, 'route-timeout', 'not a positive number'],
+    [{ 'stop-timeout': '1.5' }, 'stop-timeout', 'not a whole number of seconds from 0 to 300'],
+    [{ 'stop-timeout': '-1' }, 'stop-timeout', 'not a whole number'],
+    [{ 'stop-timeout': '301' }, 'stop-timeout', 'from 0 to 300'],
+    [{ 'stop-timeout': '10s' }, 'stop-timeout', 'not a whole number'],
     [{ 'management-subnet': '10.8.0.0/33' }, 'management-subnet', 'is not a CIDR'],
     [{ 'management-subnet': '10.8.0.1/24' }, 'management-subnet', 'Did you mean 10.8.0.0/24?'],
     [{ 'probe-targets': '10.8.0.300' }, 'probe-targets', 'is not an IP address'],

@@ -19,6 +19,20 @@ export interface TeardownReport {
 
 export type TeardownPolicy = 'always' | 'on-success' | 'never'
 
+/** Seconds `down` gives each container between SIGTERM and SIGKILL. The
+ * stack is thrown away with its volumes once the diagnostics are collected,
+ * so a long grace buys nothing: one second lets a process that handles
+ * SIGTERM exit cleanly, and costs one second for one that ignores it (a
+ * `sleep infinity` PID 1), where Compose's own default costs ten. */
+export const DEFAULT_STOP_TIMEOUT_SEC = 1
+
+export interface TeardownOptions {
+  /** Seconds `down` gives each container between SIGTERM and SIGKILL. */
+  stopTimeoutSec: number
+  /** Engine time when the run's `up` began: only what was created from then on is removed. */
+  createdSince?: Date
+}
+
 /** Whether a run with this result is torn down under this policy. */
 export function shouldTearDown(policy: TeardownPolicy, result: 'passed' | 'failed'): boolean {
   return policy === 'always' || (policy === 'on-success' && result === 'passed')
@@ -42,9 +56,18 @@ export function removedMessage(report: TeardownReport, projectName: string): str
   return `Removed ${describeResources(report.removed)} of project ${projectName}; ${rest.join('; ') || 'nothing of it is left'}.`
 }
 
-/** Tears down the project; with `createdSince` (engine time when the run's
- * `up` began), only what was created from then on. */
-export async function teardown(docker: Docker, project: ComposeProject, createdSince?: Date): Promise<TeardownReport> {
+/** The time limit of `down`: Compose stops dependants before what they depend
+ * on, so at worst each container waits out its whole grace in turn. */
+export function downLimitMs(stopTimeoutSec: number, containers: number): number {
+  return LIMITS.down + stopTimeoutSec * 1000 * containers
+}
+
+/** Tears down the project; with `createdSince`, only what was created from then on. */
+export async function teardown(
+  docker: Docker,
+  project: ComposeProject,
+  { stopTimeoutSec, createdSince }: TeardownOptions
+): Promise<TeardownReport> {
   const before = await docker.projectResources(project.projectName)
   const none = { containers: [], networks: [], volumes: [] }
   if (countResources(before) === 0) return { removed: before, left: before, kept: none, problems: [] }
@@ -56,8 +79,8 @@ export async function teardown(docker: Docker, project: ComposeProject, createdS
   const problems: string[] = []
   const down = await docker.composeRun(
     project,
-    ['down', '--volumes', '--remove-orphans', '--timeout', '10'],
-    LIMITS.down
+    ['down', '--volumes', '--remove-orphans', '--timeout', String(stopTimeoutSec)],
+    downLimitMs(stopTimeoutSec, before.containers.length)
   )
   if (down.exitCode !== 0)
     problems.push(

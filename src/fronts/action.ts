@@ -29,6 +29,7 @@ export async function main(environment: NodeJS.ProcessEnv = process.env): Promis
   try {
     const settings = readSettings((name) => core.getInput(name), environment)
     runState.saveTeardown(settings.teardown)
+    runState.saveStopTimeout(settings.stopTimeoutSec)
     const runner = new ProcessRunner((line) => core.debug(line))
     // Cut short, main fails and leaves the cleaning to the post step, which
     // the runner still runs.

@@ -97,7 +97,7 @@ async function cli(argv: string[]): Promise<number> {
     await tearDown?.()
   })
   const report = await execute(settings, runner, engineLog, process.env, (started) => {
-    tearDown = once(() => tearDownStarted(started, log))
+    tearDown = once(() => tearDownStarted(started, settings.stopTimeoutSec, log))
   }).catch((error: unknown) => (shutdown.stopping ? UNTIL_EXIT : Promise.reject(error)))
   if (shutdown.stopping) return UNTIL_EXIT
   if (tearDown && shouldTearDown(settings.teardown, report.result)) await log.group('Teardown', tearDown)
@@ -111,9 +111,13 @@ async function cli(argv: string[]): Promise<number> {
 
 /** Removes what the run started. Its commands run apart from the run's own,
  * which a cancel stops: a second signal cannot cut the teardown short. */
-async function tearDownStarted({ project, compose, upStarted }: StartedProject, log: Log): Promise<void> {
+async function tearDownStarted(
+  { project, compose, upStarted }: StartedProject,
+  stopTimeoutSec: number,
+  log: Log
+): Promise<void> {
   const docker = new Docker(new ProcessRunner((line) => log.debug(line)), compose)
-  const removed = await teardown(docker, project, upStarted)
+  const removed = await teardown(docker, project, { stopTimeoutSec, createdSince: upStarted })
   log.info(removedMessage(removed, project.projectName))
   for (const problem of removed.problems) console.error(shown(`warning: ${problem}`))
 }

@@ -24,7 +24,7 @@ export async function post(): Promise<void> {
   try {
     const docker = new Docker(new ProcessRunner((line) => core.debug(line)), started.compose)
     const report = await core.group(`Tear down ${projectName}`, () =>
-      teardown(docker, started.project, started.upStarted)
+      teardown(docker, started.project, { stopTimeoutSec: runState.stopTimeout(), createdSince: started.upStarted })
     )
     core.info(removedMessage(report, projectName))
     for (const problem of report.problems) core.warning(problem, { title: 'Teardown' })

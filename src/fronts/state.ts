@@ -3,7 +3,7 @@
 // started, never one it works out again.
 import * as core from '@actions/core'
 import type { ComposeProject } from '../compose/project.js'
-import type { TeardownPolicy } from '../docker/teardown.js'
+import { DEFAULT_STOP_TIMEOUT_SEC, type TeardownPolicy } from '../docker/teardown.js'
 import type { StartedProject } from '../engine/run.js'
 
 export type { StartedProject }
@@ -15,6 +15,7 @@ const KEYS = {
   compose: 'composeCommand',
   upStarted: 'upStarted',
   teardown: 'teardown',
+  stopTimeout: 'stopTimeout',
   result: 'result'
 } as const
 
@@ -46,6 +47,10 @@ export const runState = {
   saveTeardown: (policy: TeardownPolicy): void => core.saveState(KEYS.teardown, policy),
   /** `always` when main ended before it read its inputs. */
   teardown: (): TeardownPolicy => (core.getState(KEYS.teardown) as TeardownPolicy) || 'always',
+
+  saveStopTimeout: (seconds: number): void => core.saveState(KEYS.stopTimeout, String(seconds)),
+  /** The default when main ended before it read its inputs. */
+  stopTimeout: (): number => Number(core.getState(KEYS.stopTimeout) || DEFAULT_STOP_TIMEOUT_SEC),
 
   saveResult: (result: RunReport['result']): void => core.saveState(KEYS.result, result),
   /** `failed` when main ended before its verdict. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { Docker } from '../../../src/docker/client.js'
 import { describeResources } from '../../../src/docker/ownership.js'
-import { removedMessage, teardown } from '../../../src/docker/teardown.js'
+import { downLimitMs, removedMessage, teardown } from '../../../src/docker/teardown.js'
 import { FakeRunner } from '../../helpers/fake-runner.js'
 
 const target = {
@@ -25,7 +25,9 @@ class EngineState extends FakeRunner {
     super([['docker compose', { exitCode: downExit, stderr: downExit ? 'no such file' : '' }]])
   }
   private listed = 0
+  readonly limits: number[] = []
   override async run(argv: string[], options: Parameters<FakeRunner['run']>[1]) {
+    this.limits.push(options.timeoutMs)
     const result = await super.run(argv, options)
     if (argv[2] === 'inspect') return { ...result, stdout: this.inspect(argv.slice(5)) }
     const round = this.rounds[Math.min(Math.floor(this.listed / 3), this.rounds.length - 1)]
@@ -55,22 +57,20 @@ const docker = (runner: EngineState) => new Docker(runner, ['docker', 'compose']
 describe('teardown', () => {
   it('does nothing when nothing of the project exists (idempotent)', async () => {
     const runner = new EngineState([none])
-    const report = await teardown(docker(runner), target)
+    const report = await teardown(docker(runner), target, { stopTimeoutSec: 1 })
     expect(describeResources(report.removed)).toBe('nothing')
     expect(runner.calls.some((argv) => argv.includes('down'))).toBe(false)
     expect(removedMessage(report, 'p1')).toBe('Project p1 had nothing on the engine: nothing to remove.')
   })
 
-  it('runs compose down and reports what it removed', async () => {
+  it('runs compose down with the stop grace given and reports what it removed', async () => {
     const runner = new EngineState([{ containers: 'c1\nc2', networks: 'n1', volumes: 'v1' }, none])
-    const report = await teardown(docker(runner), target)
-    expect(runner.calls.find((argv) => argv.includes('down'))?.slice(-5)).toEqual([
-      'down',
-      '--volumes',
-      '--remove-orphans',
-      '--timeout',
-      '10'
-    ])
+    const report = await teardown(docker(runner), target, { stopTimeoutSec: 7 })
+    const down = runner.calls.findIndex((argv) => argv.includes('down'))
+    expect(runner.calls[down].slice(-5)).toEqual(['down', '--volumes', '--remove-orphans', '--timeout', '7'])
+    // Two containers that may each wait out the grace in turn.
+    expect(runner.limits[down]).toBe(downLimitMs(7, 2))
+    expect(downLimitMs(7, 2)).toBe(downLimitMs(0, 2) + 14_000)
     expect(describeResources(report.removed)).toBe('2 containers, 1 network, 1 volume')
     expect(report.problems).toEqual([])
     expect(removedMessage(report, 'p1')).toBe(
@@ -81,7 +81,7 @@ describe('teardown', () => {
   it('removes by label what compose down could not, with a warning', async () => {
     const left = { containers: 'c1', networks: 'n1', volumes: '' }
     const runner = new EngineState([left, left, none], 1)
-    const report = await teardown(docker(runner), target)
+    const report = await teardown(docker(runner), target, { stopTimeoutSec: 1 })
     expect(runner.calls).toContainEqual(['docker', 'rm', '--force', '--volumes', 'c1'])
     expect(runner.calls).toContainEqual(['docker', 'network', 'rm', 'n1'])
     expect(report.problems[0]).toContain('docker compose down failed (exit 1)')
@@ -99,7 +99,7 @@ describe('teardown of what this run created', () => {
       // Volumes are dated to the second: the second of up's start counts as this run's.
       v1: '2026-11-28T12:00:00Z'
     })
-    const report = await teardown(docker(runner), target, upStarted)
+    const report = await teardown(docker(runner), target, { stopTimeoutSec: 1, createdSince: upStarted })
     expect(runner.calls.some((argv) => argv.includes('down'))).toBe(true)
     expect(describeResources(report.removed)).toBe('1 container, 1 network, 1 volume')
     expect(describeResources(report.kept)).toBe('nothing')
@@ -120,7 +120,7 @@ describe('teardown of what this run created', () => {
         v1: '2026-11-28T12:00:02Z'
       }
     )
-    const report = await teardown(docker(runner), target, upStarted)
+    const report = await teardown(docker(runner), target, { stopTimeoutSec: 1, createdSince: upStarted })
     expect(runner.calls.some((argv) => argv.includes('down'))).toBe(false)
     expect(runner.calls).toContainEqual(['docker', 'rm', '--force', '--volumes', 'c1'])
     expect(runner.calls).toContainEqual(['docker', 'network', 'rm', 'n1'])
@@ -147,7 +147,7 @@ describe('teardown of what this run created', () => {
         c1: '2026-11-28T12:00:01.000000000Z'
       }
     )
-    const report = await teardown(docker(runner), target, upStarted)
+    const report = await teardown(docker(runner), target, { stopTimeoutSec: 1, createdSince: upStarted })
     expect(runner.calls.some((argv) => argv.includes('down'))).toBe(false)
     expect(runner.calls).toContainEqual(['docker', 'rm', '--force', '--volumes', 'c1'])
     expect(report.kept.containers).toEqual(['mystery'])

@@ -64,7 +64,8 @@ describe('main', () => {
   it('full: saves the project for the post step before it runs up, then passes', async () => {
     const scripted = healthyDemo({ full: true })
     runner = scripted
-    const r = await runMain({ ...verifyInputs, mode: 'full' })
+    const r = await runMain({ ...verifyInputs, mode: 'full', 'stop-timeout': '4' })
+    expect(r.state.get('stopTimeout')).toBe('4')
     const saved = JSON.parse(r.state.get('composeProject')!) as { projectName: string; files: string[] }
     expect(saved.projectName).toBe(PROJECT)
     expect(saved.files).toEqual([join(ROOT, 'fixtures/stacks/demo/docker-compose.yml')])

@@ -64,11 +64,11 @@ describe('post', () => {
     expect(runner.calls).toEqual([])
   })
 
-  it('tears down the saved project with its own files and says what it removed', async () => {
-    const r = await runPost({ ...started, teardown: 'always', result: 'passed' })
+  it('tears down the saved project with its own files and stop grace, and says what it removed', async () => {
+    const r = await runPost({ ...started, teardown: 'always', stopTimeout: '0', result: 'passed' })
     const down = runner.calls.find((call) => call.includes(' down '))
     expect(down).toBe(
-      'docker compose --project-directory /work/stack --project-name otc-42-1-check --file /work/stack/docker-compose.yml down --volumes --remove-orphans --timeout 10'
+      'docker compose --project-directory /work/stack --project-name otc-42-1-check --file /work/stack/docker-compose.yml down --volumes --remove-orphans --timeout 0'
     )
     expect(r.log).toContain('Removed 2 containers, 1 network of project otc-42-1-check; nothing of it is left.')
     expect(r.annotations).toEqual([])
@@ -93,9 +93,11 @@ describe('post', () => {
     ])
   })
 
-  it('tears down when main ended before its verdict (no result saved means failed, policy always)', async () => {
+  it('tears down when main ended before its verdict (no result saved means failed, policy always, default grace)', async () => {
     const r = await runPost(started)
-    expect(runner.calls.some((call) => call.includes(' down '))).toBe(true)
+    expect(runner.calls.find((call) => call.includes(' down '))).toMatch(
+      / down --volumes --remove-orphans --timeout 1$/
+    )
     expect(r.log.some((line) => line.startsWith('Removed 2 containers'))).toBe(true)
   })
 
