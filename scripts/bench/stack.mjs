@@ -1,5 +1,5 @@
-// The demo-stack half of the benchmark: the full action and plain Compose on
-// the same stack, the engine's own health event next to the moment the action
+// The stack half of the benchmark: the full action and plain Compose on the
+// same stack, the engine's own health event next to the moment the action
 // acted on it, and a registry that tears every project down whatever happens.
 import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
@@ -9,20 +9,32 @@ import { ROOT, runAction } from '../run-action.mjs'
 import { run } from './proc.mjs'
 
 export const DEMO = join(ROOT, 'fixtures/stacks/demo')
-const DEMO_FILE = join(DEMO, 'docker-compose.yml')
 const PROJECT_LABEL = 'com.docker.compose.project'
 const SERVICE_LABEL = 'com.docker.compose.service'
-const VPN_SERVICE = 'openvpn'
+
+/** The stacks both sides run: the demo, and a second one written apart from
+ * the action (a gateway healthy after about 6.5 s, two containers whose PID 1
+ * ignores SIGTERM). `inputs` are the action's, by action.yml name. */
+export const STACKS = [
+  { name: 'demo', dir: DEMO, vpnService: 'openvpn', inputs: { 'probe-targets': '10.8.0.10' } },
+  {
+    name: 'slow-gateway',
+    dir: join(ROOT, 'fixtures/stacks/slow-gateway'),
+    vpnService: 'gateway',
+    inputs: { 'vpn-service': 'gateway', 'tunnel-services': 'queue,metrics', 'probe-targets': '10.66.0.30' }
+  }
+]
 
 // ---- Project names and teardown -------------------------------------------
 
-const live = new Set()
+/** Projects up or maybe up, with the stack each was started from. */
+const live = new Map()
 let counter = 0
 
 /** A name no other run uses: the lead may run tests on the same engine. */
-export function newProject(kind) {
+export function newProject(stack, kind) {
   const name = `otc-bench-${process.pid}-${++counter}-${kind}`
-  live.add(name)
+  live.set(name, stack)
   return name
 }
 
@@ -39,12 +51,13 @@ function labelled(name) {
 /** Removes whatever the project left; returns how many resources that was.
  * Compose first, then by label, for what Compose could not remove. */
 export function ensureGone(name) {
+  const stack = live.get(name)
   let left = labelled(name)
   const count = (r) => r.containers.length + r.networks.length + r.volumes.length
   const found = count(left)
   if (found > 0) {
-    run(['docker', 'compose', '-p', name, '-f', DEMO_FILE, 'down', '--volumes', '--remove-orphans', '--timeout', '5'], {
-      cwd: DEMO,
+    run(['docker', 'compose', '-p', name, 'down', '--volumes', '--remove-orphans', '--timeout', '0'], {
+      cwd: stack.dir,
       timeoutMs: 180_000
     })
     left = labelled(name)
@@ -59,23 +72,21 @@ export function ensureGone(name) {
 
 /** Tears down every project this process created and has not yet removed. */
 export function cleanupAll() {
-  for (const name of [...live]) ensureGone(name)
+  for (const name of [...live.keys()]) ensureGone(name)
 }
 
 // ---- Plain Compose ----------------------------------------------------------
 
-/** `up -d --wait` then `down -v --remove-orphans`: what the action replaces. */
-export function plainRun(name) {
-  const up = run(['docker', 'compose', '-p', name, 'up', '-d', '--wait'], { cwd: DEMO, timeoutMs: 300_000 })
-  const down = run(['docker', 'compose', '-p', name, 'down', '-v', '--remove-orphans'], {
-    cwd: DEMO,
-    timeoutMs: 180_000
-  })
+/** What the action replaces, as issue 13 words it: `up -d --wait`, then
+ * `down -v -t 1` (volumes removed, one second of stop grace). */
+export function plainRun(stack, name) {
+  const up = run(['docker', 'compose', '-p', name, 'up', '-d', '--wait'], { cwd: stack.dir, timeoutMs: 300_000 })
+  const down = run(['docker', 'compose', '-p', name, 'down', '-v', '-t', '1'], { cwd: stack.dir, timeoutMs: 180_000 })
   const ok = up.code === 0 && down.code === 0
   return {
     ok,
     ms: up.ms + down.ms,
-    phases: { 'up --wait': up.ms, down: down.ms },
+    phases: { 'up -d --wait': up.ms, 'down -v -t 1': down.ms },
     error: ok ? undefined : (up.stderr || down.stderr).trim().split('\n').at(-1)
   }
 }
@@ -85,7 +96,7 @@ export function plainRun(name) {
 /** Our own `docker events` stream for the vpn service's health changes. It runs
  * while the action does (runAction blocks; the pipe buffers the few lines), and
  * gives the engine's time of the change (timeNano), which the report lacks. */
-function watchHealthy(project) {
+function watchHealthy(project, vpnService) {
   // A little replay, so an event from before the CLI connected is not missed.
   const since = (Date.now() / 1000 - 2).toFixed(3)
   const argv = [
@@ -101,7 +112,7 @@ function watchHealthy(project) {
     '--filter',
     `label=${PROJECT_LABEL}=${project}`,
     '--filter',
-    `label=${SERVICE_LABEL}=${VPN_SERVICE}`
+    `label=${SERVICE_LABEL}=${vpnService}`
   ]
   const child = spawn('docker', argv, { stdio: ['ignore', 'pipe', 'ignore'] })
   const healthyMs = []
@@ -164,22 +175,23 @@ function actionPhases(result, wallMs) {
 /** Detection latency: from the engine's healthy event to the action's 'vpn healthy'
  * mark (when its waiter resolved and the checks could begin). Both are wall-clock
  * times on this machine: the engine is local, so they share one clock. */
-function detection(report, engineMs) {
+function detection(report, engineMs, vpnService) {
   const startedMs = Date.parse(report.startedAt)
   const actedMs = startedMs + at(report, 'vpn healthy')
   // The action's own stream: when it read the event (receivedMs, in the timeline).
-  const received = at(report, 'health_status: healthy', VPN_SERVICE)
+  const received = at(report, 'health_status: healthy', vpnService)
   const receivedMs = received === undefined ? NaN : startedMs + received
   return { latencyMs: actedMs - engineMs, deliveryMs: receivedMs - engineMs, inspectMs: actedMs - receivedMs }
 }
 
-/** One run of the action (main, then post) as a runner would run it. */
-export async function actionRun(name) {
-  const watcher = watchHealthy(name)
+/** One run of the action (main, then post) as a runner would run it, with
+ * the defaults of every input the stack does not need to set. */
+export async function actionRun(stack, name) {
+  const watcher = watchHealthy(name, stack.vpnService)
   try {
     const started = performance.now()
     const result = runAction(
-      { 'working-directory': DEMO, 'probe-targets': '10.8.0.10', 'project-name': name },
+      { 'working-directory': stack.dir, ...stack.inputs, 'project-name': name },
       { workspace: ROOT }
     )
     const wallMs = performance.now() - started
@@ -198,7 +210,7 @@ export async function actionRun(name) {
             .join(' ')}`
       return { ok: false, ms: wallMs, error: why }
     }
-    const latency = engineMs === undefined ? undefined : detection(report, engineMs)
+    const latency = engineMs === undefined ? undefined : detection(report, engineMs, stack.vpnService)
     return { ok: true, ms: wallMs, phases: actionPhases(result, wallMs), detection: latency, checks: report.checks }
   } finally {
     watcher.stop()
