@@ -58,7 +58,12 @@ describe('a project with no container on the engine', () => {
       expect(run.main.outputs.get('result')).toBe('failed')
       const errors = annotations(run.main, 'error')
       expect(errors).toHaveLength(1)
-      expect(errors[0]).toContain(`No container of project ${absent} exists on the engine asked (Docker context `)
+      // The engine asked is named as the environment selects it: DOCKER_HOST, else the Docker context.
+      expect(errors[0]).toMatch(
+        new RegExp(
+          `No container of project ${absent} exists on the engine asked \\((Docker context |DOCKER_HOST unix://)`
+        )
+      )
       // The projects the engine does hold, so that a typo is plain.
       expect(errors[0]).toMatch(new RegExp(`Compose projects on that engine: .*${running} \\(running\\(\\d+\\)\\)`))
       expect(run.report!.checks).toHaveLength(1)
@@ -150,7 +155,7 @@ describe('a vpn container that is stopped for good', () => {
       )
       expect(run.report!.checks).toHaveLength(1)
       expect(run.report!.diagnostics.vpnLogTail).toContain('otc-vpn: server 10.8.0.0')
-      expect(run.main.stdout).toMatch(/::group::Diagnostics: openvpn in its own words\n[^]*otc-vpn: server 10\.8\.0\.0/)
+      expect(run.main.stdout).toMatch(/::group::Log of openvpn \([^)]*\): [^\n]*\n[^]*otc-vpn: server 10\.8\.0\.0/)
     },
     FAST
   )
