@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the action the way a GitHub runner does: `node dist/index.js` with
-// INPUT_* variables and the GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
-// GITHUB_STATE files, then the post step with the state main saved.
+// Runs the action the way a GitHub runner does: `node dist/index.js` (main)
+// with INPUT_* variables and the GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
+// GITHUB_STATE files, then `node dist/post/index.js` (post) with the state
+// main saved: action.yml's runs.main and runs.post.
 // Used by `npm run demo` and by the integration tests.
 //
 //   node scripts/run-action.mjs working-directory=fixtures/stacks/demo probe-targets=10.8.0.10
@@ -72,17 +73,18 @@ function stepRun(status, stdout, stderr, files, started, echo) {
   }
 }
 
-const ACTION = [process.execPath, join(ROOT, 'dist/index.js')]
+const MAIN = [process.execPath, join(ROOT, 'dist/index.js')]
+const POST = [process.execPath, join(ROOT, 'dist/post/index.js')]
 
-function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
+function step(entry, inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
   const env = stepEnv(inputs, extraEnv, files, workspace)
   const started = Date.now()
   // A cancelled step gets SIGTERM, as the runner sends it on cancellation.
   // GNU timeout sends it, because spawnSync stops reading output once its own
   // time limit fires, and what the step says when cancelled must be seen.
   const argv = cancelAfterMs
-    ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...ACTION]
-    : ACTION
+    ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...entry]
+    : entry
   const result = spawnSync(argv[0], argv.slice(1), {
     env,
     encoding: 'utf8',
@@ -97,7 +99,7 @@ function step(inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
 function watchedStep(inputs, extraEnv, files, workspace, onLine) {
   const env = stepEnv(inputs, extraEnv, files, workspace)
   const started = Date.now()
-  const child = spawn(ACTION[0], ACTION.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(MAIN[0], MAIN.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const output = { stdout: '', stderr: '' }
   child.stderr.setEncoding('utf8').on('data', (chunk) => (output.stderr += chunk))
   child.stdout.setEncoding('utf8')
@@ -128,7 +130,7 @@ function stepFiles() {
 export function runPost(inputs, state, options = {}, files = stepFiles()) {
   const stateEnv = Object.fromEntries([...state].map(([name, value]) => [`STATE_${name}`, value]))
   const workspace = options.workspace ?? process.cwd()
-  return step(inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
+  return step(POST, inputs, { ...options.env, ...stateEnv }, files('post'), workspace, options.echo)
 }
 
 /** Post with the state main saved, and the whole run: both steps and the JSON report. */
@@ -147,7 +149,7 @@ function withPost(main, inputs, options, files) {
 export function runAction(inputs, options = {}) {
   const files = stepFiles()
   const workspace = options.workspace ?? process.cwd()
-  const main = step(inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
+  const main = step(MAIN, inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
   return withPost(main, inputs, options, files)
 }
 

@@ -1,6 +1,6 @@
-// Entry point of the action: the same bundle runs as main and as post step.
+// Entry point of the action's main step (action.yml `runs.main`). The post
+// step has a bundle of its own (src/post.ts, `runs.post`): it needs neither
+// the compose model nor the checks, and starts faster without them.
 import { main } from './fronts/action.js'
-import { post } from './fronts/post.js'
-import { runState } from './fronts/state.js'
 
-await (runState.isPost() ? post() : main())
+await main()

@@ -179,7 +179,6 @@ describe('teardown', () => {
         const web = docker('ps', '--quiet', '--no-trunc', '--filter', `name=${name}-web-1`)
         expect(web).not.toBe('')
         const state = new Map([
-          ['isPost', 'true'],
           [
             'composeProject',
             JSON.stringify({

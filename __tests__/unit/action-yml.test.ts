@@ -1,13 +1,14 @@
 // action.yml is what the runner reads; INPUTS is what settings accepts. They
 // must name the same inputs with the same defaults.
 import { describe, expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { INPUTS } from '../../src/settings.js'
 
 interface ActionYml {
   description: string
+  runs: { using: string; main: string; post: string }
   inputs: Record<string, { description: string; default?: string; required?: boolean }>
   outputs: Record<string, { description: string }>
 }
@@ -26,6 +27,11 @@ describe('action.yml', () => {
 
   it('has a description the Marketplace accepts (under 125 characters)', () => {
     expect(action.description.length).toBeLessThan(125)
+  })
+
+  it('runs main and post from bundles of their own, both built into dist/', () => {
+    expect([action.runs.main, action.runs.post]).toEqual(['dist/index.js', 'dist/post/index.js'])
+    for (const bundle of [action.runs.main, action.runs.post]) expect(existsSync(join(ROOT, bundle))).toBe(true)
   })
 
   it('describes every input', () => {

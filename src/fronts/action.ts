@@ -24,7 +24,6 @@ const actionLog: Log = {
 }
 
 export async function main(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
-  runState.markMain()
   let shutdown: Shutdown | undefined
   try {
     const settings = readSettings((name) => core.getInput(name), environment)

@@ -10,7 +10,6 @@ export type { StartedProject }
 import type { RunReport } from '../report/schema.js'
 
 const KEYS = {
-  isPost: 'isPost',
   project: 'composeProject',
   compose: 'composeCommand',
   upStarted: 'upStarted',
@@ -20,10 +19,6 @@ const KEYS = {
 } as const
 
 export const runState = {
-  /** True in the post step: main marks its run first thing. */
-  isPost: (): boolean => core.getState(KEYS.isPost) === 'true',
-  markMain: (): void => core.saveState(KEYS.isPost, 'true'),
-
   /** Saved only for a project this run may call its own (see claimProject). */
   saveStarted: ({ project, compose, upStarted }: StartedProject): void => {
     core.saveState(KEYS.project, JSON.stringify(project))

@@ -55,7 +55,6 @@ describe('main', () => {
     expect(r.annotations).toEqual([
       expect.objectContaining({ level: 'notice', properties: { title: 'Tunnel verified' } })
     ])
-    expect(r.state.get('isPost')).toBe('true')
     expect(r.state.has('composeProject')).toBe(false)
     expect(r.summary.join('')).toContain('## ✅ Management tunnel works')
     expect(process.exitCode).toBeUndefined()

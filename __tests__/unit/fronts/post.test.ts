@@ -32,7 +32,6 @@ async function runPost(state: Record<string, string>): Promise<Recorded> {
 }
 
 const started = {
-  isPost: 'true',
   composeProject: JSON.stringify(project),
   composeCommand: JSON.stringify(['docker', 'compose']),
   upStarted: '2026-11-28T12:00:00.000Z'
@@ -51,7 +50,7 @@ beforeEach(() => {
 
 describe('post', () => {
   it('says so when main started nothing', async () => {
-    const r = await runPost({ isPost: 'true' })
+    const r = await runPost({})
     expect(r.log).toEqual(['Nothing was started: nothing to tear down.'])
     expect(runner.calls).toEqual([])
   })
