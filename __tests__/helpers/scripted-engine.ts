@@ -145,8 +145,8 @@ export function engine(state: EngineState, { full = false } = {}): ScriptedEngin
     ],
     [/^docker logs .* (\S+)-id$/, { lines: ['2026-11-28T12:00:08.5Z worker: ready'] }],
     ...Object.entries(state.namespaces).flatMap(([id, ns]): [RegExp, Answer | Answer[]][] => [
-      [new RegExp(`^docker exec ${id} readlink /proc/self/ns/net$`), { stdout: `${ns.id}\n` }],
-      [new RegExp(`^docker exec ${id} cat /proc/net/route`), { stdout: `${ns.route}${ns.dev}\n` }],
+      // readlink /proc/self/ns/net, then cat /proc/net/route … /proc/net/dev, in one sh -c.
+      [new RegExp(`^docker exec ${id} sh -c `), { stdout: `${ns.id}\n${ns.route}${ns.dev}\n` }],
       // Read right before and right after the probe.
       [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), [{ stdout: ns.dev }, { stdout: ns.devLater ?? ns.dev }]]
     ]),

@@ -2,7 +2,8 @@
 // image has (readlink, cat) and as any user: /proc/self/ns/net names the
 // namespace, /proc/net/* hold its routes, its own addresses and its
 // interface counters.
-import type { Docker } from '../docker/client.js'
+import type { CommandResult } from '../docker/command.js'
+import { programMissing, type Docker } from '../docker/client.js'
 import { joinedContainerId, type Container } from '../docker/inspect.js'
 import type { Outcome } from './outcome.js'
 import {
@@ -56,12 +57,30 @@ export function splitProcTables(text: string): ProcTables {
   return tables
 }
 
+const READ_LINK = ['readlink', '/proc/self/ns/net']
+// The IPv6 files are missing where IPv6 is disabled: cat then still prints the others.
+const READ_TABLES = ['cat', ...PROC_FILES]
+/** Both in one exec, half the round trips: a fixed script that no input
+ * reaches (like the reach probe's python3 program); the files are its arguments. */
+const READ_BOTH = ['sh', '-c', 'readlink /proc/self/ns/net; exec cat "$@"', 'sh', ...PROC_FILES]
+const NAMESPACE_LINK = /^net:\[\d+\]$/
+
+/** The outputs of readlink and of cat, from one exec, or from two where the
+ * image has no shell (distroless). */
+async function readLinkAndTables(docker: Docker, id: string): Promise<[CommandResult, CommandResult]> {
+  const both = await docker.exec(id, READ_BOTH)
+  if (programMissing(both)) return Promise.all([docker.exec(id, READ_LINK), docker.exec(id, READ_TABLES)])
+  const [first, ...rest] = both.stdout.split('\n')
+  const linked = NAMESPACE_LINK.test(first.trim())
+  const as = (program: string[]): string[] => [...both.argv.slice(0, 3), ...program]
+  return [
+    { ...both, argv: as(READ_LINK), exitCode: linked ? 0 : both.exitCode || 1, stdout: linked ? first : '' },
+    { ...both, argv: as(READ_TABLES), stdout: linked ? rest.join('\n') : both.stdout }
+  ]
+}
+
 export async function readNamespace(docker: Docker, container: Container): Promise<NamespaceSnapshot> {
-  const [link, cat] = await Promise.all([
-    docker.exec(container.id, ['readlink', '/proc/self/ns/net']),
-    // The IPv6 files are missing where IPv6 is disabled: cat then still prints the others.
-    docker.exec(container.id, ['cat', ...PROC_FILES])
-  ])
+  const [link, cat] = await readLinkAndTables(docker, container.id)
   const tables = splitProcTables(cat.stdout)
   const routes = [...parseIpv4Routes(tables.ipv4), ...parseIpv6Routes(tables.ipv6)]
   const unreadable = link.exitCode !== 0 ? link : !tables.ipv4.includes('Iface') ? cat : undefined

@@ -3,7 +3,7 @@
 // python3; images with none of them are probed from the vpn container when
 // the namespace check proved that both share one namespace.
 import type { CommandResult } from '../docker/command.js'
-import { firstLine, type Docker } from '../docker/client.js'
+import { firstLine, programMissing, type Docker } from '../docker/client.js'
 import type { Container } from '../docker/inspect.js'
 import type { Verdict } from '../findings.js'
 import { readCounters, type NamespaceSnapshot } from './namespace.js'
@@ -69,15 +69,6 @@ function containerGone(result: CommandResult): string | undefined {
   return result.exitCode !== 0 && CONTAINER_GONE.test(result.stderr) ? firstLine(result.stderr) : undefined
 }
 
-/** docker exec says so when the program is not in the image (on stdout, as
- * the engine's error travels in the exec stream). */
-function toolMissing(result: CommandResult): boolean {
-  return (
-    (result.exitCode === 126 || result.exitCode === 127) &&
-    /executable file not found|no such file or directory/i.test(result.stdout + result.stderr)
-  )
-}
-
 /** The kernel's own answer to "which way to this target", policy rules
  * included; undefined `device` when it has no route at all. */
 export interface KernelRoute {
@@ -120,7 +111,7 @@ export class Prober {
   async kernelRoute(container: Container, target: string): Promise<KernelRoute | undefined> {
     if (this.noIp.has(container.id)) return undefined
     const result = await this.docker.exec(container.id, ['ip', 'route', 'get', target])
-    if (toolMissing(result)) {
+    if (programMissing(result)) {
       this.noIp.add(container.id)
       return undefined
     }
@@ -148,7 +139,7 @@ export class Prober {
     )
     const gone = containerGone(results[0])
     if (gone) return { from: container.name, tool: '', answered: false, output: '', gone }
-    const found = results.findIndex((result) => !toolMissing(result))
+    const found = results.findIndex((result) => !programMissing(result))
     this.toolOf.set(container.id, found < 0 ? null : tools[found])
     if (found < 0) return undefined
     const tool = tools[found]

@@ -37,6 +37,11 @@ export interface VpnTunnel {
   subnets: Subnet[]
   /** End of the grace period, shared by the tunnel services' checks. */
   routeDeadline: number
+  prober: Prober
+  /** The vpn container's probe of each target (not its own addresses), under
+   * way from the moment its routes are read: a worker proven to share its
+   * namespace shares the answer. */
+  probes: Map<string, Promise<ReachProbe>>
 }
 
 export interface TunnelReport {
@@ -61,7 +66,22 @@ export async function checkVpnTunnel(
   const { snapshot, ...outcome } = await waitForVpnRoutes(docker, vpn, wanted, routeDeadline, stop)
   const check = checkResult('tunnel', settings.vpnService, vpn, outcome, startedAt)
   const subnets = wanted.length ? wanted : tunnelSubnets(snapshot.routes).map(parseSubnet)
-  return { check, snapshot, subnets, routeDeadline }
+  const prober = new Prober(docker)
+  // The probes run while Compose still starts the workers. Their answers hold
+  // for a worker whose namespace is found to be this one: the stability check
+  // proves the vpn container kept its process, so its namespace, from before
+  // this point to the verdict.
+  const probes = new Map(
+    settings.probeTargets
+      .filter((target) => !refuseOwnAddress(snapshot, target))
+      .map((target) => {
+        const probe = probeNamespace(docker, prober, snapshot, [vpn], target, routeDeadline, stop)
+        // Not awaited when no worker shares the namespace; a rejection then must not crash the run.
+        probe.catch(() => undefined)
+        return [target, probe] as const
+      })
+  )
+  return { check, snapshot, subnets, routeDeadline, prober, probes }
 }
 
 /** Every container of every tunnel service, all at once. */
@@ -73,7 +93,6 @@ export async function checkTunnelServices(
   stop?: AbortSignal
 ): Promise<TunnelReport> {
   const namespaces = [vpn.snapshot]
-  const prober = new Prober(docker)
   const probes = new Map<string, Promise<ReachProbe>>()
   const perWorker = await Promise.all(
     [...workers].flatMap(([service, containers]) =>
@@ -89,11 +108,12 @@ export async function checkTunnelServices(
               subnets: vpn.subnets,
               targets: settings.probeTargets,
               routeDeadline: vpn.routeDeadline,
+              vpnProbes: vpn.probes,
               probes,
               stop,
               wiring: settings.wiring?.get(service)
             }
-            return checkWorker(docker, prober, context)
+            return checkWorker(docker, vpn.prober, context)
           })
     )
   )
@@ -145,7 +165,9 @@ function vpnRouteOutcome(snapshot: NamespaceSnapshot, complete: boolean, found: 
 }
 
 interface WorkerContext {
-  /** Probes under way or done, by namespace and target, shared by the workers. */
+  /** The vpn container's probes, by target. */
+  vpnProbes: Map<string, Promise<ReachProbe>>
+  /** The workers' own probes under way or done, by namespace and target, shared by the workers. */
   probes: Map<string, Promise<ReachProbe>>
   service: string
   snapshot: NamespaceSnapshot
@@ -179,19 +201,21 @@ async function checkWorker(docker: Docker, prober: Prober, context: WorkerContex
     context.snapshot = snapshot
     return judgeRoutes(snapshot, context.subnets)
   })
-  // In a namespace proven shared, the vpn container (whose image has the
-  // tools a VPN needs) probes for all its members, once per target.
-  const candidates = shared ? [vpnSnapshot.container, worker] : [worker]
+  // In a namespace proven shared, the vpn container's probe (its image has the
+  // tools a VPN needs) answers for all its members; when the vpn container has
+  // no probe tool, a member probes, once per target.
   const reach = await Promise.all(
     context.targets.map((target) =>
       timed('reach', service, worker, async () => {
         const refused = refuseOwnAddress(vpnSnapshot, target)
         if (refused) return refused
+        const fromVpn = shared ? await context.vpnProbes.get(target) : undefined
+        if (fromVpn?.answer) return judgeReach(context.snapshot, target, fromVpn)
         const key = shared ? `${vpnSnapshot.id}|${target}` : `${worker.id}|${target}`
         if (!context.probes.has(key))
           context.probes.set(
             key,
-            probeNamespace(docker, prober, context.snapshot, candidates, target, context.routeDeadline, context.stop)
+            probeNamespace(docker, prober, context.snapshot, [worker], target, context.routeDeadline, context.stop)
           )
         return judgeReach(context.snapshot, target, await context.probes.get(key)!)
       })

@@ -28,6 +28,9 @@ export const LIMITS = {
  * for any run's own output, bounded for a deployment that has run for months. */
 const LOG_READ_LINES = 10_000
 
+/** The Compose plugin, by far the usual Compose v2. */
+const COMPOSE_PLUGIN = ['docker', 'compose']
+
 const PROJECT_LABEL = 'com.docker.compose.project'
 const SERVICE_LABEL = 'com.docker.compose.service'
 
@@ -131,7 +134,7 @@ export class Docker {
     // The engine and the plugin are asked at once; only the fallback waits.
     const [client, plugin] = await Promise.all([
       runner.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: LIMITS.query }),
-      version(['docker', 'compose'])
+      version(COMPOSE_PLUGIN)
     ])
     if (client.exitCode === 127) {
       throw new DockerUnavailableError(
@@ -143,11 +146,28 @@ export class Docker {
         `The Docker daemon does not answer: ${whyNoAnswer(client)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`
       )
     }
-    if (isComposeV2(plugin)) return new Docker(runner, ['docker', 'compose'])
+    if (isComposeV2(plugin)) return new Docker(runner, COMPOSE_PLUGIN)
     if (isComposeV2(await version(['docker-compose']))) return new Docker(runner, ['docker-compose'])
     throw new DockerUnavailableError(
       'Docker Compose v2 is not available: neither the `docker compose` plugin nor a standalone `docker-compose` v2 binary answered. Install the Compose plugin.'
     )
+  }
+
+  /** Connects, and meanwhile runs a Compose subcommand that needs no daemon
+   * (`config`) with the plugin, so that it costs no round trip of its own; it
+   * runs again only when the Compose found is a standalone docker-compose. */
+  static async connectAndRun(
+    runner: CommandRunner,
+    project: ComposeProject,
+    subcommand: string[]
+  ): Promise<{ docker: Docker; result: CommandResult }> {
+    const [docker, early] = await Promise.all([
+      Docker.connect(runner),
+      runner.run(composeArgv(COMPOSE_PLUGIN, project, subcommand), { timeoutMs: LIMITS.query })
+    ])
+    const result =
+      docker.compose === COMPOSE_PLUGIN ? early : await docker.composeRun(project, subcommand, LIMITS.query)
+    return { docker, result }
   }
 
   run(argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
@@ -316,6 +336,15 @@ function whyNoAnswer(result: CommandResult): string {
   if (result.killed)
     return `it did not answer within ${LIMITS.query / 1000} s (\`docker version\` was stopped at that time limit)`
   return firstLine(result.stderr) || `\`docker version\` failed with exit code ${result.exitCode} and no message`
+}
+
+/** `docker exec` says so when the program is not in the image (on stdout, as
+ * the engine's error travels in the exec stream). */
+export function programMissing(result: CommandResult): boolean {
+  return (
+    (result.exitCode === 126 || result.exitCode === 127) &&
+    /executable file not found|no such file or directory/i.test(result.stdout + result.stderr)
+  )
 }
 
 export function firstLine(text: string): string {

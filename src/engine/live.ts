@@ -59,9 +59,12 @@ export class LivePhases {
       })
     const health = await this.waitHealthy(upStarted, stopWait.signal, true)
     if (health.state === 'failed' && health.reason !== 'aborted') stopUp.abort()
-    // While Compose still starts the workers, the vpn's routes can be read.
-    if (health.state === 'healthy') {
-      this.vpnTunnel = checkVpnTunnel(this.docker, health.container, this.settings, this.watch?.signal)
+    // While Compose still starts the workers, the vpn's routes can be read and
+    // the devices probed from its namespace.
+    if (health.state === 'healthy' && this.watch) {
+      // Compose failing after all ends them too: the run reports that failure.
+      const stop = AbortSignal.any([this.watch.signal, stopWait.signal])
+      this.vpnTunnel = checkVpnTunnel(this.docker, health.container, this.settings, stop)
       // Not awaited when `up` fails after all; a rejection then must not crash the run.
       this.vpnTunnel.catch(() => undefined)
     }

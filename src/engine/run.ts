@@ -5,8 +5,8 @@
 import type { HealthOutcome } from '../checks/health.js'
 import { loadComposeModel, type ComposeModel } from '../compose/model.js'
 import { composeSources, type ComposeProject } from '../compose/project.js'
-import { Docker, LIMITS } from '../docker/client.js'
-import type { CommandRunner } from '../docker/command.js'
+import { Docker } from '../docker/client.js'
+import type { CommandResult, CommandRunner } from '../docker/command.js'
 import { ProjectEvents } from '../docker/events.js'
 import { claimProject, declaredVolumeNames } from '../docker/ownership.js'
 import { compareWithCompose } from '../preflight/compare.js'
@@ -56,9 +56,9 @@ export async function execute(
   const record = new RunRecord(settings, project.projectName, log, redactor)
   const proceed = await log.group('Preflight: compose model', async () => staticChecks(settings, model, record, log))
   if (!proceed || settings.mode === 'lint') return record.report()
-  const docker = await Docker.connect(runner)
-  const composeConfig = await log.group('Preflight: Compose effective model', () =>
-    confirmWithCompose(docker, project, model, record, settings)
+  const { docker, result: config } = await Docker.connectAndRun(runner, project, ['config', '--format', 'json'])
+  const composeConfig = await log.group('Preflight: Compose effective model', async () =>
+    confirmWithCompose(config, model, record, settings)
   )
   if (settings.preflight === 'fail' && record.hasErrors()) return record.report()
   // A project that exists is not this run's: neither started nor torn down.
@@ -136,16 +136,14 @@ function staticChecks(settings: Settings, model: ComposeModel, record: RunRecord
   return !missing && !(settings.preflight === 'fail' && record.hasErrors())
 }
 
-/** Asks Compose for its effective model and reports where ours disagrees;
- * returns that model, or undefined when Compose refused the files. */
-async function confirmWithCompose(
-  docker: Docker,
-  project: ComposeProject,
+/** Reports where Compose's effective model (`config --format json`) and ours
+ * disagree; returns that model, or undefined when Compose refused the files. */
+function confirmWithCompose(
+  result: CommandResult,
   model: ComposeModel,
   record: RunRecord,
   settings: Settings
-): Promise<unknown> {
-  const result = await docker.composeRun(project, ['config', '--format', 'json'], LIMITS.query)
+): unknown {
   if (result.exitCode !== 0) {
     const message = `docker compose config failed: ${result.stderr.trim()}`
     const fix = 'Fix the compose files so that Compose accepts them.'

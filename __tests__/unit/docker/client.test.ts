@@ -86,6 +86,42 @@ describe('Docker.connect', () => {
     expect((await Docker.connect(runner)).compose).toEqual(['docker-compose'])
   })
 
+  const project = { workingDirectory: '/w', files: ['/w/c.yml'], envFiles: [], profiles: [], projectName: 'p' }
+  const config = ['config', '--format', 'json']
+
+  it('asks the plugin for the effective model while it connects: no round trip of its own', async () => {
+    const runner = new FakeRunner([
+      ['docker compose version', { stdout: '2.26.1\n' }],
+      ['docker compose --project-directory', { stdout: '{"services":{}}' }]
+    ])
+    const { docker, result } = await Docker.connectAndRun(runner, project, config)
+    expect(docker.compose).toEqual(['docker', 'compose'])
+    expect(result.stdout).toBe('{"services":{}}')
+    expect(runner.calls.filter((argv) => argv.includes('config'))).toEqual([
+      ['docker', 'compose', '--project-directory', '/w', '--project-name', 'p', '--file', '/w/c.yml', ...config]
+    ])
+  })
+
+  it('asks a standalone docker-compose again, and answers with its model', async () => {
+    const runner = new FakeRunner([
+      ['docker compose', { exitCode: 1, stderr: "docker: 'compose' is not a docker command." }],
+      ['docker-compose version', { stdout: 'v2.20.0' }],
+      ['docker-compose --project-directory', { stdout: '{"services":{"a":{}}}' }]
+    ])
+    const { docker, result } = await Docker.connectAndRun(runner, project, config)
+    expect(docker.compose).toEqual(['docker-compose'])
+    expect(result.stdout).toBe('{"services":{"a":{}}}')
+    expect(runner.calls.filter((argv) => argv.includes('config')).map((argv) => argv[0])).toEqual([
+      'docker',
+      'docker-compose'
+    ])
+  })
+
+  it('fails to connect as connect does, whatever the plugin said meanwhile', async () => {
+    const runner = new FakeRunner([['docker version', { exitCode: 127 }]])
+    await expect(Docker.connectAndRun(runner, project, config)).rejects.toThrow('docker CLI is not installed')
+  })
+
   it.each([
     ['no CLI', [['docker version', { exitCode: 127 }]], 'docker CLI is not installed'],
     [
