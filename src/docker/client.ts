@@ -85,6 +85,9 @@ export function parseEvent(line: string): DockerEvent | undefined {
   }
 }
 
+/** What can be asked of the engine before it is known how Compose is called. */
+export type EngineReads = Pick<Docker, 'projectResources' | 'volumeNames' | 'inventory' | 'engineTime'>
+
 /** The resources a project leaves on the engine, by kind, as ids or names. */
 export interface ProjectResources {
   containers: string[]
@@ -153,21 +156,27 @@ export class Docker {
     )
   }
 
-  /** Connects, and meanwhile runs a Compose subcommand that needs no daemon
-   * (`config`) with the plugin, so that it costs no round trip of its own; it
-   * runs again only when the Compose found is a standalone docker-compose. */
-  static async connectAndRun(
+  /** Connects, and meanwhile runs what only reads, so that it costs no round
+   * trip of its own: a Compose subcommand that needs no daemon (`config`)
+   * with the plugin, run again only when the Compose found is a standalone
+   * docker-compose; and `read`, which asks the engine alone. Its promise is
+   * the caller's to await, after the connection's own errors (no engine, no
+   * Compose), which come first. */
+  static async connectAndRead<T>(
     runner: CommandRunner,
     project: ComposeProject,
-    subcommand: string[]
-  ): Promise<{ docker: Docker; result: CommandResult }> {
+    subcommand: string[],
+    read: (engine: EngineReads) => Promise<T>
+  ): Promise<{ docker: Docker; result: CommandResult; read: Promise<T> }> {
+    const reading = read(new Docker(runner, COMPOSE_PLUGIN))
+    reading.catch(() => undefined)
     const [docker, early] = await Promise.all([
       Docker.connect(runner),
       runner.run(composeArgv(COMPOSE_PLUGIN, project, subcommand), { timeoutMs: LIMITS.query })
     ])
     const result =
       docker.compose === COMPOSE_PLUGIN ? early : await docker.composeRun(project, subcommand, LIMITS.query)
-    return { docker, result }
+    return { docker, result, read: reading }
   }
 
   run(argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {

@@ -11,12 +11,13 @@
 // its own `up` began, so the earlier run removes what the later one created,
 // and both may report having removed it. The window is the time from one
 // run's listing until its `up` has created the network (well under a second:
-// three listings, a `docker info`, Compose's start), and only an explicit,
-// shared project-name opens it: the default name is unique to each step run.
+// the listings, a `docker info`, the rest of the `docker compose config` that
+// runs beside them, Compose's start), and only an explicit, shared
+// project-name opens it: the default name is unique to each step run.
 // A lock on the engine would close it, but Docker has no lock a project can
 // take without creating a resource of its own.
 import { InputError } from '../errors.js'
-import type { Docker, ProjectInventory, ProjectResources, ResourceKind } from './client.js'
+import type { EngineReads, ProjectInventory, ProjectResources, ResourceKind } from './client.js'
 
 const KINDS: ResourceKind[] = ['containers', 'networks', 'volumes']
 
@@ -100,14 +101,38 @@ export function existingVolumeError(projectName: string, volumes: string[]): Inp
   )
 }
 
+/** What the claim needs of the engine. It only reads, so it is asked while
+ * `docker compose config` gives the model whose declared volumes the claim
+ * needs too. */
+export interface EngineFacts {
+  /** What the project holds. */
+  found: ProjectResources
+  /** Every volume's name, labelled or not. */
+  volumes: string[]
+  /** The engine's time, asked once both were listed; awaited only by a claim
+   * that holds, so that a refusal is never lost to an error of `docker info`. */
+  since: Promise<Date>
+}
+
+export async function readEngineFacts(engine: EngineReads, projectName: string): Promise<EngineFacts> {
+  const [found, volumes] = await Promise.all([engine.projectResources(projectName), engine.volumeNames()])
+  const since = engine.engineTime()
+  since.catch(() => undefined)
+  return { found, volumes, since }
+}
+
 /** Before full mode starts anything: refuses a project that exists, or one
  * whose declared volumes exist already, and returns the engine's time after
  * the check. What the project holds that was created before that moment is
  * not this run's to remove. */
-export async function claimProject(docker: Docker, projectName: string, declaredVolumes: string[]): Promise<Date> {
-  const [found, volumes] = await Promise.all([docker.projectResources(projectName), docker.volumeNames()])
+export async function claimProject(
+  docker: EngineReads,
+  projectName: string,
+  { found, volumes, since }: EngineFacts,
+  declaredVolumes: string[]
+): Promise<Date> {
   if (countResources(found) > 0) throw existingProjectError(projectName, found, await docker.inventory(found))
   const taken = declaredVolumes.filter((name) => volumes.includes(name))
   if (taken.length > 0) throw existingVolumeError(projectName, taken)
-  return docker.engineTime()
+  return since
 }

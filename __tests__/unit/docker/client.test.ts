@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { CommandResult } from '../../../src/docker/command.js'
-import { composeArgv, Docker, eventsArgv, parseEvent } from '../../../src/docker/client.js'
+import { composeArgv, Docker, eventsArgv, parseEvent, type EngineReads } from '../../../src/docker/client.js'
 import { DockerUnavailableError } from '../../../src/errors.js'
 import { FakeRunner } from '../../helpers/fake-runner.js'
 
@@ -89,14 +89,26 @@ describe('Docker.connect', () => {
   const project = { workingDirectory: '/w', files: ['/w/c.yml'], envFiles: [], profiles: [], projectName: 'p' }
   const config = ['config', '--format', 'json']
 
-  it('asks the plugin for the effective model while it connects: no round trip of its own', async () => {
+  const time = async (engine: EngineReads) => engine.engineTime()
+
+  it('asks the plugin for the effective model, and the engine for what it reads, while it connects', async () => {
     const runner = new FakeRunner([
       ['docker compose version', { stdout: '2.26.1\n' }],
-      ['docker compose --project-directory', { stdout: '{"services":{}}' }]
+      ['docker compose --project-directory', { stdout: '{"services":{}}' }],
+      ['docker info', { stdout: '2026-11-28T12:00:00.5Z\n' }]
     ])
-    const { docker, result } = await Docker.connectAndRun(runner, project, config)
+    const connecting = Docker.connectAndRead(runner, project, config, time)
+    // All three were asked before any answer came back.
+    expect(runner.calls.map((argv) => argv.slice(0, 2).join(' '))).toEqual([
+      'docker info',
+      'docker version',
+      'docker compose',
+      'docker compose'
+    ])
+    const { docker, result, read } = await connecting
     expect(docker.compose).toEqual(['docker', 'compose'])
     expect(result.stdout).toBe('{"services":{}}')
+    expect(await read).toEqual(new Date('2026-11-28T12:00:00.5Z'))
     expect(runner.calls.filter((argv) => argv.includes('config'))).toEqual([
       ['docker', 'compose', '--project-directory', '/w', '--project-name', 'p', '--file', '/w/c.yml', ...config]
     ])
@@ -108,7 +120,7 @@ describe('Docker.connect', () => {
       ['docker-compose version', { stdout: 'v2.20.0' }],
       ['docker-compose --project-directory', { stdout: '{"services":{"a":{}}}' }]
     ])
-    const { docker, result } = await Docker.connectAndRun(runner, project, config)
+    const { docker, result } = await Docker.connectAndRead(runner, project, config, time)
     expect(docker.compose).toEqual(['docker-compose'])
     expect(result.stdout).toBe('{"services":{"a":{}}}')
     expect(runner.calls.filter((argv) => argv.includes('config')).map((argv) => argv[0])).toEqual([
@@ -117,9 +129,12 @@ describe('Docker.connect', () => {
     ])
   })
 
-  it('fails to connect as connect does, whatever the plugin said meanwhile', async () => {
-    const runner = new FakeRunner([['docker version', { exitCode: 127 }]])
-    await expect(Docker.connectAndRun(runner, project, config)).rejects.toThrow('docker CLI is not installed')
+  it('fails to connect as connect does, whatever the plugin and the engine said meanwhile', async () => {
+    const runner = new FakeRunner([
+      ['docker version', { exitCode: 127 }],
+      ['docker info', { exitCode: 127 }]
+    ])
+    await expect(Docker.connectAndRead(runner, project, config, time)).rejects.toThrow('docker CLI is not installed')
   })
 
   it.each([

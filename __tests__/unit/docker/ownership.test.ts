@@ -5,7 +5,8 @@ import {
   declaredVolumeNames,
   describeResources,
   existingProjectError,
-  notCreatedSince
+  notCreatedSince,
+  readEngineFacts
 } from '../../../src/docker/ownership.js'
 import { InputError } from '../../../src/errors.js'
 import { FakeRunner } from '../../helpers/fake-runner.js'
@@ -80,6 +81,12 @@ describe('parseInventoryLines', () => {
   })
 })
 
+/** The claim as full mode makes it: the engine's facts, then the decision. */
+async function claim(runner: FakeRunner, declaredVolumes: string[]): Promise<Date> {
+  const docker = new Docker(runner, ['docker', 'compose'])
+  return claimProject(docker, 'p1', await readEngineFacts(docker, 'p1'), declaredVolumes)
+}
+
 describe('claimProject', () => {
   it('refuses a project that exists, naming what it holds and what to do instead', async () => {
     const runner = new FakeRunner([
@@ -91,17 +98,18 @@ describe('claimProject', () => {
       ],
       ['docker volume inspect', { stdout: 'p1_data\tp1_data\t2026-11-28T11:00:00Z\n' }]
     ])
-    const claim = claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])
-    await expect(claim).rejects.toBeInstanceOf(InputError)
-    await expect(claim).rejects.toThrow(
+    const claimed = claim(runner, [])
+    await expect(claimed).rejects.toBeInstanceOf(InputError)
+    await expect(claimed).rejects.toThrow(
       "Input 'project-name': project 'p1' already exists on this Docker engine: 2 containers (p1-db-1, p1-web-1), 1 volume (p1_data). " +
         'Full mode starts a project of its own and removes it afterwards, so it neither uses nor touches this one. ' +
         'Choose another project-name, or leave it empty for a name unique to this run; ' +
         'to check a deployment that is already running, use mode: verify.'
     )
-    // Nothing was started, stopped or removed: only listings and inspects ran.
+    // Nothing was started, stopped or removed: only listings, inspects and the engine's time were read.
     expect(runner.calls.map((argv) => argv.slice(0, 3).join(' ')).sort()).toEqual([
       'docker container inspect',
+      'docker info --format',
       'docker network ls',
       'docker ps --all',
       'docker volume inspect',
@@ -112,34 +120,30 @@ describe('claimProject', () => {
 
   it('refuses a project of which only a volume is left', async () => {
     const runner = new FakeRunner([['docker volume ls', { stdout: 'p1_data\n' }]])
-    await expect(claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])).rejects.toThrow(
-      "project 'p1' already exists on this Docker engine: 1 volume."
-    )
+    await expect(claim(runner, [])).rejects.toThrow("project 'p1' already exists on this Docker engine: 1 volume.")
   })
 
   it('refuses a volume the compose files declare that exists without the label, as a restored backup does', async () => {
     const runner = new FakeRunner([
       ['docker volume ls --quiet --filter', { stdout: '' }],
-      ['docker volume ls --quiet', { stdout: 'p1_precious\nunrelated\n' }]
+      ['docker volume ls --quiet', { stdout: 'p1_precious\nunrelated\n' }],
+      // The engine's time is asked beside the decision; a refusal does not depend on it.
+      ['docker info', { exitCode: 1, stderr: 'permission denied' }]
     ])
-    const claim = claimProject(new Docker(runner, ['docker', 'compose']), 'p1', ['p1_precious', 'p1_cache'])
-    await expect(claim).rejects.toThrow(
+    await expect(claim(runner, ['p1_precious', 'p1_cache'])).rejects.toThrow(
       "Input 'project-name': the compose files declare volume 'p1_precious', which already exists on this Docker engine and was not made by project 'p1': full mode would use it and then delete it with the project."
     )
-    expect(runner.calls.some((argv) => argv.includes('info'))).toBe(false)
   })
 
   it("answers with the engine's time when the project does not exist", async () => {
     const runner = new FakeRunner([['docker info', { stdout: '2026-11-28T12:00:00.123456789Z\n' }]])
-    const since = await claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])
+    const since = await claim(runner, [])
     expect(since.toISOString()).toBe('2026-11-28T12:00:00.123Z')
   })
 
   it('fails rather than guess when the engine gives no time', async () => {
     const runner = new FakeRunner([['docker info', { exitCode: 1, stderr: 'permission denied' }]])
-    await expect(claimProject(new Docker(runner, ['docker', 'compose']), 'p1', [])).rejects.toThrow(
-      'docker info gave no engine time: permission denied'
-    )
+    await expect(claim(runner, [])).rejects.toThrow('docker info gave no engine time: permission denied')
   })
 })
 
