@@ -117,6 +117,24 @@ function phaseMedians(samples) {
   return names.map((name) => [name, median(samples.map((s) => s.phases[name]).filter(Number.isFinite))])
 }
 
+/** Per step and kind of command: how many a run ran, and their median duration. */
+function commandMedians(samples) {
+  const rows = []
+  for (const step of ['main', 'post']) {
+    const kinds = [...new Set(samples.flatMap((s) => s.commands[step].map((c) => c.kind)))]
+    for (const kind of kinds) {
+      const perRun = samples.map((s) => s.commands[step].filter((c) => c.kind === kind))
+      rows.push([
+        step,
+        kind,
+        String(median(perRun.map((list) => list.length))),
+        ms(median(perRun.flat().map((c) => c.ms)))
+      ])
+    }
+  }
+  return rows
+}
+
 /** Median duration of each kind of check (health, tunnel, reach…) over the runs. */
 function checkMedians(samples) {
   const byCheck = new Map()
@@ -182,6 +200,8 @@ function summarizeStack(samples) {
       phaseMedians(action).map(([name, value]) => [name, ms(value)])
     )
   )
+  log("\nThe action's commands (from its debug lines; many run at the same time, see docs/benchmarks.md):")
+  log(table(['step', 'command', 'per run', 'median'], commandMedians(action)))
   log("\nThe action's checks (medians of each check's durationMs in the report; reach checks run in parallel):")
   log(
     table(

@@ -172,6 +172,47 @@ function actionPhases(result, wallMs) {
   }
 }
 
+/** What a command of the action is for, from its debug line; undefined for
+ * the event stream, which runs the whole step long. */
+const COMMAND_KINDS = [
+  [/^docker version /, 'docker version (connect)'],
+  [/^docker(-compose| compose) .*version --short$/, 'compose version (connect)'],
+  [/^docker(-compose| compose) .* config /, 'compose config'],
+  [/^docker (ps|network ls|volume ls) /, 'listing (ps, network ls, volume ls)'],
+  [/^docker info /, 'docker info (engine clock)'],
+  [/^docker (container|network|volume) inspect --format /, 'inventory (inspect created times)'],
+  [/^docker container inspect /, 'container inspect (state)'],
+  [/^docker(-compose| compose) .* up /, 'compose up'],
+  [/^docker exec \S+ sh -c /, 'exec: namespace (readlink + cat)'],
+  [/^docker exec \S+ (readlink|cat \/proc\/net\/route)/, 'exec: namespace, no shell'],
+  [/^docker exec \S+ (ping|fping|python3) /, 'exec: probe'],
+  [/^docker exec \S+ cat \/proc\/net\/dev$/, 'exec: counters after the probe'],
+  [/^docker logs /, 'logs (diagnostics)'],
+  [/^docker(-compose| compose) .* ps /, 'compose ps (diagnostics)'],
+  [/^docker(-compose| compose) .* down /, 'compose down'],
+  [/^docker (rm|network rm|volume rm) /, 'removal by id']
+]
+const END_LINE = /^::debug::↳ exit (-?\d+) after (\d+) ms \(from \+(\d+) ms\): (.*)$/
+
+/** Every command a step ran, from its debug lines (src/docker/command.ts endLine). */
+export function stepCommands(stdout) {
+  return stdout.split('\n').flatMap((line) => {
+    const end = END_LINE.exec(line)
+    if (!end) return []
+    const command = end[4]
+    const kind = COMMAND_KINDS.find(([pattern]) => pattern.test(command))?.[1]
+    if (!kind && command.startsWith('docker events ')) return []
+    return [
+      {
+        kind: kind ?? command.split(' ').slice(0, 3).join(' '),
+        exitCode: Number(end[1]),
+        ms: Number(end[2]),
+        fromMs: Number(end[3])
+      }
+    ]
+  })
+}
+
 /** Detection latency: from the engine's healthy event to the action's 'vpn healthy'
  * mark (when its waiter resolved and the checks could begin). Both are wall-clock
  * times on this machine: the engine is local, so they share one clock. */
@@ -211,7 +252,15 @@ export async function actionRun(stack, name) {
       return { ok: false, ms: wallMs, error: why }
     }
     const latency = engineMs === undefined ? undefined : detection(report, engineMs, stack.vpnService)
-    return { ok: true, ms: wallMs, phases: actionPhases(result, wallMs), detection: latency, checks: report.checks }
+    const commands = { main: stepCommands(result.main.stdout), post: stepCommands(result.post.stdout) }
+    return {
+      ok: true,
+      ms: wallMs,
+      phases: actionPhases(result, wallMs),
+      detection: latency,
+      checks: report.checks,
+      commands
+    }
   } finally {
     watcher.stop()
   }

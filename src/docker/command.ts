@@ -4,6 +4,7 @@
 // so we use node:child_process directly and kill the whole process group.
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 
 export interface CommandResult {
@@ -54,9 +55,10 @@ export class ProcessRunner implements CommandRunner {
   }
 
   run(argv: string[], options: RunOptions): Promise<CommandResult> {
-    this.log(`$ ${argv.map(quoteForDisplay).join(' ')}`)
+    this.log(`$ ${display(argv)}`)
     if (this.stopped) return Promise.resolve(notStarted(argv))
     const started = Date.now()
+    const startedMs = performance.now()
     let registered: () => void = () => {}
     const done = new Promise<CommandResult>((resolve) => {
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
@@ -84,6 +86,7 @@ export class ProcessRunner implements CommandRunner {
         clearTimeout(timer)
         this.running.delete(stopGroup)
         options.signal?.removeEventListener('abort', stopGroup)
+        this.log(endLine(argv, exitCode, startedMs, performance.now() - startedMs))
         resolve({
           argv,
           exitCode,
@@ -99,6 +102,17 @@ export class ProcessRunner implements CommandRunner {
     this.running.set(registered, done)
     return done
   }
+}
+
+function display(argv: string[]): string {
+  return argv.map(quoteForDisplay).join(' ')
+}
+
+/** The debug line of a command's end: how it ended, and when it ran by the
+ * process's own clock (ms since it started), so that a run's time can be laid
+ * out command by command (`npm run bench` does). */
+export function endLine(argv: string[], exitCode: number, startedMs: number, durationMs: number): string {
+  return `↳ exit ${exitCode} after ${Math.round(durationMs)} ms (from +${Math.round(startedMs)} ms): ${display(argv)}`
 }
 
 function notStarted(argv: string[]): CommandResult {

@@ -34,6 +34,13 @@ describe('ProcessRunner', () => {
     expect(result.killed).toBe(true)
   })
 
+  it('logs each command as it starts, and how and when it ended', async () => {
+    const lines: string[] = []
+    await new ProcessRunner((line) => lines.push(line)).run(['sh', '-c', 'exit 3', 'a b'], { timeoutMs: 5000 })
+    expect(lines[0]).toBe("$ sh -c 'exit 3' 'a b'")
+    expect(lines[1]).toMatch(/^↳ exit 3 after \d+ ms \(from \+\d+ ms\): sh -c 'exit 3' 'a b'$/)
+  })
+
   it('reports a missing program as exit 127', async () => {
     const result = await runner.run(['no-such-program-otc'], { timeoutMs: 5000 })
     expect(result.exitCode).toBe(127)
