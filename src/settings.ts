@@ -8,7 +8,12 @@ import ipaddr from 'ipaddr.js'
 import { parse as parseShellWords } from 'shell-quote'
 import { parseSubnet, type Subnet } from './checks/routes.js'
 import { notAFile } from './compose/source-file.js'
-import { DEFAULT_STOP_TIMEOUT_SEC, type TeardownPolicy } from './docker/teardown.js'
+import {
+  DEFAULT_STOP_TIMEOUT_SEC,
+  isStopTimeout,
+  MAX_STOP_TIMEOUT_SEC,
+  type TeardownPolicy
+} from './docker/teardown.js'
 import { InputError } from './errors.js'
 import type { Mode } from './report/schema.js'
 
@@ -328,17 +333,11 @@ function positiveSeconds(name: string, value: string): number {
   return seconds
 }
 
-/** The longest stop grace: the stack is thrown away, so a longer one buys
- * nothing, and teardown's time limit grows with it (downLimitMs). */
-export const MAX_STOP_TIMEOUT_SEC = 300
-
-/** Compose's `down --timeout` takes whole seconds; 0 stops with SIGKILL at once. */
 function stopSeconds(value: string): number {
-  const seconds = Number(value)
-  if (/^\d+$/.test(value) && seconds <= MAX_STOP_TIMEOUT_SEC) return seconds
+  if (isStopTimeout(value)) return Number(value)
   throw new InputError(
     'stop-timeout',
-    `'${value}' is not a whole number of seconds from 0 to ${MAX_STOP_TIMEOUT_SEC}. Write one like 1 (0 kills at once, as GitHub removes its service containers).`
+    `${quoted(value)} is not a whole number of seconds from 0 to ${MAX_STOP_TIMEOUT_SEC}. Write one like 1 (0 kills at once, as GitHub removes its service containers).`
   )
 }
 

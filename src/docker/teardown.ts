@@ -26,6 +26,15 @@ export type TeardownPolicy = 'always' | 'on-success' | 'never'
  * `sleep infinity` PID 1), where Compose's own default costs ten. */
 export const DEFAULT_STOP_TIMEOUT_SEC = 1
 
+/** The longest stop grace: the stack is thrown away, so a longer one buys
+ * nothing, and teardown's time limit grows with it (downLimitMs). */
+export const MAX_STOP_TIMEOUT_SEC = 300
+
+/** Compose's `down --timeout` takes whole seconds; 0 stops with SIGKILL at once. */
+export function isStopTimeout(value: string): boolean {
+  return /^\d+$/.test(value) && Number(value) <= MAX_STOP_TIMEOUT_SEC
+}
+
 export interface TeardownOptions {
   /** Seconds `down` gives each container between SIGTERM and SIGKILL. */
   stopTimeoutSec: number

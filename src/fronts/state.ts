@@ -3,7 +3,7 @@
 // started, never one it works out again.
 import * as core from '@actions/core'
 import type { ComposeProject } from '../compose/project.js'
-import { DEFAULT_STOP_TIMEOUT_SEC, type TeardownPolicy } from '../docker/teardown.js'
+import { DEFAULT_STOP_TIMEOUT_SEC, isStopTimeout, type TeardownPolicy } from '../docker/teardown.js'
 import type { StartedProject } from '../engine/run.js'
 
 export type { StartedProject }
@@ -44,8 +44,11 @@ export const runState = {
   teardown: (): TeardownPolicy => (core.getState(KEYS.teardown) as TeardownPolicy) || 'always',
 
   saveStopTimeout: (seconds: number): void => core.saveState(KEYS.stopTimeout, String(seconds)),
-  /** The default when main ended before it read its inputs. */
-  stopTimeout: (): number => Number(core.getState(KEYS.stopTimeout) || DEFAULT_STOP_TIMEOUT_SEC),
+  /** The default when main ended before it read its inputs, or saved something else. */
+  stopTimeout: (): number => {
+    const saved = core.getState(KEYS.stopTimeout)
+    return isStopTimeout(saved) ? Number(saved) : DEFAULT_STOP_TIMEOUT_SEC
+  },
 
   saveResult: (result: RunReport['result']): void => core.saveState(KEYS.result, result),
   /** `failed` when main ended before its verdict. */

@@ -92,6 +92,13 @@ describe('post', () => {
     ])
   })
 
+  it('gives the default grace when the saved stop-timeout is not one main saves', async () => {
+    await runPost({ ...started, teardown: 'always', stopTimeout: '5; reboot', result: 'passed' })
+    expect(runner.calls.find((call) => call.includes(' down '))).toMatch(
+      / down --volumes --remove-orphans --timeout 1$/
+    )
+  })
+
   it('tears down when main ended before its verdict (no result saved means failed, policy always, default grace)', async () => {
     const r = await runPost(started)
     expect(runner.calls.find((call) => call.includes(' down '))).toMatch(
