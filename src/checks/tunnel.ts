@@ -42,6 +42,9 @@ export interface VpnTunnel {
    * way from the moment its routes are read: a worker proven to share its
    * namespace shares the answer. */
   probes: Map<string, Promise<ReachProbe>>
+  /** Stops asking again in the probes no worker took (every worker is in a
+   * namespace of its own), so that they cannot outlive the checks. */
+  endProbes: () => void
 }
 
 export interface TunnelReport {
@@ -67,6 +70,8 @@ export async function checkVpnTunnel(
   const check = checkResult('tunnel', settings.vpnService, vpn, outcome, startedAt)
   const subnets = wanted.length ? wanted : tunnelSubnets(snapshot.routes).map(parseSubnet)
   const prober = new Prober(docker)
+  const unused = new AbortController()
+  const probeStop = stop ? AbortSignal.any([stop, unused.signal]) : unused.signal
   // The probes run while Compose still starts the workers. Their answers hold
   // for a worker whose namespace is found to be this one: the stability check
   // proves the vpn container kept its process, so its namespace, from before
@@ -75,13 +80,13 @@ export async function checkVpnTunnel(
     settings.probeTargets
       .filter((target) => !refuseOwnAddress(snapshot, target))
       .map((target) => {
-        const probe = probeNamespace(docker, prober, snapshot, [vpn], target, routeDeadline, stop)
+        const probe = probeNamespace(docker, prober, snapshot, [vpn], target, routeDeadline, probeStop)
         // Not awaited when no worker shares the namespace; a rejection then must not crash the run.
         probe.catch(() => undefined)
         return [target, probe] as const
       })
   )
-  return { check, snapshot, subnets, routeDeadline, prober, probes }
+  return { check, snapshot, subnets, routeDeadline, prober, probes, endProbes: () => unused.abort() }
 }
 
 /** Every container of every tunnel service, all at once. */
@@ -117,6 +122,7 @@ export async function checkTunnelServices(
           })
     )
   )
+  vpn.endProbes()
   return { checks: [vpn.check, ...perWorker.flat()], subnets: vpn.subnets.map((subnet) => subnet.cidr), namespaces }
 }
 

@@ -5,6 +5,7 @@
 // container has no probe tool, or when the worker has a namespace of its own.
 import { describe, expect, it } from '@jest/globals'
 import { readNamespace } from '../../../src/checks/namespace.js'
+import { RETRY_MS } from '../../../src/checks/outcome.js'
 import { formatRoute } from '../../../src/checks/routes.js'
 import { checkTunnelServices, checkVpnTunnel } from '../../../src/checks/tunnel.js'
 import { Docker } from '../../../src/docker/client.js'
@@ -152,5 +153,24 @@ describe('readNamespace', () => {
     expect(snapshot.id).toBeUndefined()
     expect(snapshot.error).toContain('readlink /proc/self/ns/net` failed (exit 1): readlink: Permission denied')
     expect(snapshot.routes.map(formatRoute)).toContain('10.8.0.0/24 dev tun0')
+  })
+})
+
+describe('the vpn container probe no worker takes', () => {
+  it('stops asking again once the checks are done, when every worker has a namespace of its own', async () => {
+    const silent = { exitCode: 1, stdout: '1 packets transmitted, 0 received, 100% packet loss' }
+    const runner = engineWith(
+      { 'openvpn-id': 'net:[100]', 'celery-id': 'net:[7]' },
+      { 'openvpn-id ping ': silent, 'openvpn-id ip route get ': ROUTE_GET, 'celery-id python3 ': PYTHON }
+    )
+    const docker = new Docker(runner, ['docker', 'compose'])
+    // A grace long enough that only the end of the checks can stop the vpn's retries.
+    const vpnTunnel = await checkVpnTunnel(docker, vpn, { ...settings, routeTimeoutSec: 60 })
+    const workers = new Map([['celery', [worker('celery', { networkMode: 'demo_default' })]]])
+    await checkTunnelServices(docker, vpnTunnel, workers, { ...settings, routeTimeoutSec: 60 })
+    await vpnTunnel.probes.get('10.8.0.10')
+    const asked = probesOf(runner, 'openvpn-id').length
+    await new Promise((resolve) => setTimeout(resolve, 4 * RETRY_MS))
+    expect(probesOf(runner, 'openvpn-id')).toHaveLength(asked)
   })
 })
