@@ -9,6 +9,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { ComposeFileError } from '../errors.js'
+import { notAFile } from './source-file.js'
 import type { SourceLocation } from '../findings.js'
 import { extendEnvironment, type Environment } from './dotenv.js'
 import { plain, type MapNode, type TreeNode } from './yaml-tree.js'
@@ -111,9 +112,10 @@ function text(node: TreeNode, what: string): string {
 
 function existingFile(node: TreeNode, base: string, what: string): string {
   const file = resolve(base, text(node, what))
-  if (!existsSync(file) || !statSync(file).isFile())
+  const problem = notAFile(file)
+  if (problem)
     throw new ComposeFileError(
-      `${what} ${file} does not exist (an \`include\` entry's relative paths start at ${base}). Fix the path.`,
+      `${what} ${file} ${problem} (an \`include\` entry's relative paths start at ${base}). Fix the path.`,
       node.at
     )
   return file

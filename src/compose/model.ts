@@ -38,7 +38,7 @@ export function loadComposeModel(
 ): ComposeModel {
   const environment = loadEnvironment(processEnvironment, sources.envFiles)
   if (sources.files.length === 0) throw new ComposeFileError('no compose file given')
-  const reading: Reading = { environments: [], used: new Set() }
+  const reading: Reading = { environments: [], used: new Set(), reads: 0 }
   const scope = { projectDirectory: sources.workingDirectory, environment, chain: [] }
   const root = loadFiles(sources.files, scope, reading)
   const active = activeProfiles(sources.profiles, environment)
@@ -66,7 +66,15 @@ export function loadComposeModel(
 interface Reading {
   environments: Environment[]
   used: Set<string>
+  /** Compose files read so far: a file that several include entries name is
+   * read once for each, so nested includes that name a file twice would read
+   * 2^depth files. */
+  reads: number
 }
+
+/** More compose file reads for one project are refused: a real project reads
+ * a handful (OpenWISP's one). */
+export const MAX_FILE_READS = 100
 
 /** The files of one project (the top-level one, or one that an `include`
  * entry names): each is interpolated, its includes imported and its `extends`
@@ -83,9 +91,7 @@ function loadFiles(files: string[], scope: IncludeScope, reading: Reading): MapN
   const cache = new Map<string, MapNode>()
   // A file that several services extend is read once.
   const load = (file: string): MapNode => {
-    const root =
-      cache.get(file) ??
-      normalizeServices(interpolateTree(parseYamlTree(readComposeFile(file), file), lookup) as MapNode)
+    const root = cache.get(file) ?? normalizeServices(interpolateTree(readTree(file, reading), lookup) as MapNode)
     cache.set(file, root)
     return root
   }
@@ -97,8 +103,13 @@ function loadFiles(files: string[], scope: IncludeScope, reading: Reading): MapN
     .reduce((merged, root, i) => mergeNode(merged, root, [], `override file ${basename(files[i]!)}`) as MapNode)
 }
 
-function readComposeFile(file: string): string {
-  return utf8Text(readSourceFile(file, 'compose file'), file)
+function readTree(file: string, reading: Reading): MapNode {
+  if (++reading.reads > MAX_FILE_READS) {
+    throw new ComposeFileError(
+      `more than ${MAX_FILE_READS} compose files read for one project (${file} is one; a file that several include entries name counts once for each). Include each file once.`
+    )
+  }
+  return parseYamlTree(utf8Text(readSourceFile(file, 'compose file'), file), file)
 }
 
 /** Values are interpolated, keys are not (as Compose). */

@@ -2,12 +2,13 @@
 // within bounded time and memory, instead of a crash or a hang.
 import { execFileSync } from 'node:child_process'
 import { isUtf8 } from 'node:buffer'
-import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { interpolate, InterpolationError, MAX_NESTING } from '../../../src/compose/interpolate.js'
 import { MAX_EXTENDS_CHAIN } from '../../../src/compose/merge.js'
+import { MAX_FILE_READS } from '../../../src/compose/model.js'
 import { invalidUtf8At, MAX_FILE_BYTES, readSourceFile, utf8Text } from '../../../src/compose/source-file.js'
 import {
   MAX_COPIED_VALUES,
@@ -217,5 +218,36 @@ describe('interpolation', () => {
     expect(() => interpolate(nested(5000), () => undefined)).toThrow(
       new InterpolationError('more than 20 ${...} are nested in one another. Nest fewer.')
     )
+  })
+})
+
+describe('include', () => {
+  function project(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'otc-include-'))
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text)
+    return dir
+  }
+
+  it('refuses more than MAX_FILE_READS file reads: each file including the next twice would read 2^22', () => {
+    const files: Record<string, string> = { 'docker-compose.yml': 'include: [f0.yml, f0.yml]\nservices: {}\n' }
+    for (let i = 0; i < 21; i++) files[`f${i}.yml`] = `include: [f${i + 1}.yml, f${i + 1}.yml]\nx-${i}: 1\n`
+    files['f21.yml'] = 'services: {s: {image: x}}\n'
+    const error = failure(() => loadProject(project(files)))
+    expect(error.message).toMatch(
+      new RegExp(
+        `^more than ${MAX_FILE_READS} compose files read for one project \\(.*/f\\d+\\.yml is one; a file that several include entries name counts once for each\\)\\. Include each file once\\.$`
+      )
+    )
+  })
+
+  it('names an included path that is a directory or a FIFO, without opening it', () => {
+    const dir = project({ 'docker-compose.yml': 'include: [folder.yml]\nservices: {}\n' })
+    mkdirSync(join(dir, 'folder.yml'))
+    expect(failure(() => loadProject(dir)).message).toBe(
+      `included compose file ${join(dir, 'folder.yml')} is a directory, not a file (an \`include\` entry's relative paths start at ${dir}). Fix the path.`
+    )
+    const fifo = project({ 'docker-compose.yml': 'include: [pipe.yml]\nservices: {}\n' })
+    execFileSync('mkfifo', [join(fifo, 'pipe.yml')])
+    expect(failure(() => loadProject(fifo)).message).toMatch(/pipe\.yml is a named pipe \(FIFO\), not a file/)
   })
 })
