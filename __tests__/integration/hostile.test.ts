@@ -110,15 +110,20 @@ describe('files that are not files', () => {
     return { status: result.status, stderr: result.stderr, timedOut: result.error !== undefined }
   }
 
-  it('a compose file that is a FIFO is named as one, without waiting on it', () => {
+  it('a compose file that is a FIFO is named as one, without waiting on it, named or found', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otc-fifo-'))
-    execFileSync('mkfifo', [join(dir, 'docker-compose.yml')])
-    const result = cli(dir, [])
-    expect(result).toEqual({
+    const fifo = join(dir, 'docker-compose.yml')
+    execFileSync('mkfifo', [fifo])
+    expect(cli(dir, ['--compose-file', 'docker-compose.yml'])).toEqual({
       status: 2,
       timedOut: false,
-      // Found by Compose's own lookup (no compose-file given), so the reader names it.
-      stderr: `error: cannot read compose file ${dir}/docker-compose.yml: it is a named pipe (FIFO), not a file\n`
+      stderr: `error: Input 'compose-file': ${fifo} is a named pipe (FIFO), not a file. Fix the path (it is relative to working-directory).\n`
+    })
+    // Found by Compose's own lookup, it is refused by the reader.
+    expect(cli(dir, [])).toEqual({
+      status: 2,
+      timedOut: false,
+      stderr: `error: cannot read compose file ${fifo}: it is a named pipe (FIFO), not a file\n`
     })
   })
 
