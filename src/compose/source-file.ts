@@ -54,10 +54,11 @@ export function readSourceFile(file: string, what: string): Buffer {
 }
 
 function tooLarge(file: string, what: string, size: number): ComposeFileError {
-  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
   return new ComposeFileError(
-    `${what} ${file} is ${mib(size)}, more than the ${mib(MAX_FILE_BYTES)} this action reads; a compose file is rarely more than 100 KiB. ` +
-      'Check that it is the right file.'
+    `${what} ${file} is ${size.toLocaleString('en')} bytes, more than the ${MAX_FILE_BYTES / 2 ** 20} MiB this action reads; a compose file is rarely more than 100 KiB. ` +
+      'Check that it is the right file.',
+    // On the file as a whole: its annotation shows in the file's diff.
+    { file, line: 1, column: 1 }
   )
 }
 

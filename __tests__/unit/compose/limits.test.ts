@@ -123,9 +123,11 @@ describe('size', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'otc-size-')), 'docker-compose.yml')
     writeFileSync(file, '')
     truncateSync(file, MAX_FILE_BYTES + 1)
-    expect(failure(() => readSourceFile(file, 'compose file')).message).toBe(
-      `compose file ${file} is 2.0 MiB, more than the 2.0 MiB this action reads; a compose file is rarely more than 100 KiB. Check that it is the right file.`
+    const error = failure(() => readSourceFile(file, 'compose file'))
+    expect(error.message).toBe(
+      `compose file ${file} is 2,097,153 bytes, more than the 2 MiB this action reads; a compose file is rarely more than 100 KiB. Check that it is the right file.`
     )
+    expect(error.location).toEqual({ file, line: 1, column: 1 })
   })
 
   it('refuses a second YAML document', () => {
