@@ -175,7 +175,7 @@ function readResilience(values: string[], mode: Mode): ResilienceEvent[] {
     if (value === 'off')
       throw new InputError('resilience', `'off' cannot be combined with an event. Give off alone, or the events.`)
     if (!(RESILIENCE_EVENTS as readonly string[]).includes(value))
-      throw new InputError('resilience', `'${value}' is not one of ${allowed}. Use one of those values.`)
+      throw new InputError('resilience', `${quoted(value)} is not one of ${allowed}. Use one of those values.`)
   }
   if (mode !== 'full')
     throw new InputError(
