@@ -85,7 +85,7 @@ describe('hostile compose files in lint mode', () => {
     ])
     const { error } = lintFailsClearly(project(bytes))
     expect(error).toMatch(
-      /,line=4,col=18::\/.*docker-compose.yml:4:18: byte 51 \(0xC3\) is not valid UTF-8, and Compose reads only UTF-8 \("yaml: invalid UTF-8"\). Save the file as UTF-8.$/
+      /,line=4,col=18::\/.*docker-compose.yml:4:18: byte 51 \(0xC3\) is not valid UTF-8; Compose reads only UTF-8 and refuses the file. Save the file as UTF-8.$/
     )
   })
 

@@ -72,8 +72,8 @@ export function utf8Text(bytes: Buffer, file: string): string {
   const column = bytes.subarray(lineStart, offset).toString('utf8').length + 1
   const byte = bytes[offset]!.toString(16).toUpperCase().padStart(2, '0')
   throw new ComposeFileError(
-    `${file}:${line}:${column}: byte ${offset} (0x${byte}) is not valid UTF-8, and Compose reads only UTF-8 ` +
-      '("yaml: invalid UTF-8"). Save the file as UTF-8.',
+    `${file}:${line}:${column}: byte ${offset} (0x${byte}) is not valid UTF-8; Compose reads only UTF-8 and refuses the file. ` +
+      'Save the file as UTF-8.',
     { file, line, column }
   )
 }

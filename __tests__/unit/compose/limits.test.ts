@@ -168,7 +168,7 @@ describe('UTF-8', () => {
     const text = Buffer.concat([Buffer.from('services:\n  openvpn:\n    command: "café '), bytes(0xc3, 0x28, 0xff)])
     const error = failure(() => utf8Text(text, FILE))
     expect(error.message).toBe(
-      `${FILE}:3:20: byte 41 (0xC3) is not valid UTF-8, and Compose reads only UTF-8 ("yaml: invalid UTF-8"). Save the file as UTF-8.`
+      `${FILE}:3:20: byte 41 (0xC3) is not valid UTF-8; Compose reads only UTF-8 and refuses the file. Save the file as UTF-8.`
     )
     expect(error.location).toEqual({ file: FILE, line: 3, column: 20 })
   })
