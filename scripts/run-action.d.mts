@@ -23,7 +23,6 @@ export function runAction(
     env?: Record<string, string>
     post?: boolean
     echo?: boolean
-    cancelMainAfterMs?: number
   }
 ): ActionRun
 export function runActionWatched(
@@ -33,7 +32,8 @@ export function runActionWatched(
     env?: Record<string, string>
     post?: boolean
     echo?: boolean
-    onMainLine: (line: string) => void
+    /** `cancel` sends main SIGTERM, as the runner does on cancellation. */
+    onMainLine: (line: string, cancel: () => void) => void
   }
 ): Promise<ActionRun>
 export function runPost(

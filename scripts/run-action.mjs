@@ -76,16 +76,10 @@ function stepRun(status, stdout, stderr, files, started, echo) {
 const MAIN = [process.execPath, join(ROOT, 'dist/index.js')]
 const POST = [process.execPath, join(ROOT, 'dist/post/index.js')]
 
-function step(entry, inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
+function step(entry, inputs, extraEnv, files, workspace, echo) {
   const env = stepEnv(inputs, extraEnv, files, workspace)
   const started = Date.now()
-  // A cancelled step gets SIGTERM, as the runner sends it on cancellation.
-  // GNU timeout sends it, because spawnSync stops reading output once its own
-  // time limit fires, and what the step says when cancelled must be seen.
-  const argv = cancelAfterMs
-    ? ['timeout', '--preserve-status', '--signal=TERM', `${cancelAfterMs / 1000}s`, ...entry]
-    : entry
-  const result = spawnSync(argv[0], argv.slice(1), {
+  const result = spawnSync(entry[0], entry.slice(1), {
     env,
     encoding: 'utf8',
     timeout: 20 * 60_000,
@@ -95,7 +89,8 @@ function step(entry, inputs, extraEnv, files, workspace, echo, cancelAfterMs) {
 }
 
 /** Main as a child that runs on while `onLine` sees each line it prints, so
- * that a test can act at a known moment of the run. */
+ * that a test can act at a known moment of the run. `onLine`'s second
+ * argument cancels the step: SIGTERM, as the runner sends on cancellation. */
 function watchedStep(inputs, extraEnv, files, workspace, onLine) {
   const env = stepEnv(inputs, extraEnv, files, workspace)
   const started = Date.now()
@@ -105,7 +100,7 @@ function watchedStep(inputs, extraEnv, files, workspace, onLine) {
   child.stdout.setEncoding('utf8')
   createInterface({ input: child.stdout }).on('line', (line) => {
     output.stdout += `${line}\n`
-    onLine(line)
+    onLine(line, () => child.kill('SIGTERM'))
   })
   const safety = setTimeout(() => child.kill('SIGKILL'), 20 * 60_000)
   return new Promise((resolve) =>
@@ -149,7 +144,7 @@ function withPost(main, inputs, options, files) {
 export function runAction(inputs, options = {}) {
   const files = stepFiles()
   const workspace = options.workspace ?? process.cwd()
-  const main = step(MAIN, inputs, options.env ?? {}, files('main'), workspace, options.echo, options.cancelMainAfterMs)
+  const main = step(MAIN, inputs, options.env ?? {}, files('main'), workspace, options.echo)
   return withPost(main, inputs, options, files)
 }
 

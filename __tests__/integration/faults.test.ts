@@ -1,10 +1,13 @@
 // Faults against a real engine: each is detected, explained, bounded in time,
 // and leaves nothing behind.
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { describe, expect, it } from '@jest/globals'
-import { annotations, composeDown, leftovers, runAction, STACKS, trackProjects } from './harness.js'
+import { annotations, composeDown, leftovers, runAction, runActionWatched, STACKS, trackProjects } from './harness.js'
+
+const execFileAsync = promisify(execFile)
 
 const MINUTES = 60_000
 const project = trackProjects()
@@ -91,14 +94,18 @@ describe('compose failure', () => {
 describe('cancellation', () => {
   it(
     'stops what main started, and the post step removes everything',
-    () => {
+    async () => {
       const name = project('cancel')
-      // SIGTERM 3 s in: main has saved its state and `up` is under way (it
-      // begins 1.5 to 2 s in, after preflight and the ownership check, and
-      // the vpn is healthy 3 to 4 s later).
-      const run = runAction(
+      // SIGTERM once main has saved its state and `up` has created a
+      // container: the run is cut mid-boot, whatever the machine's speed.
+      let cancelling = false
+      const run = await runActionWatched(
         { 'working-directory': 'demo', 'project-name': name, 'health-timeout': '120' },
-        { cancelMainAfterMs: 3000 }
+        (line, cancel) => {
+          if (cancelling || !line.startsWith('::group::Boot and wait for health')) return
+          cancelling = true
+          void cancelOnceAContainerExists(name, cancel)
+        }
       )
       expect(run.main.exitCode).toBe(143)
       expect(annotations(run.main, 'error')).toEqual([expect.stringContaining('Cancelled (SIGTERM)')])
@@ -111,6 +118,16 @@ describe('cancellation', () => {
     3 * MINUTES
   )
 })
+
+/** Calls `cancel` as soon as the engine holds a container of the project. */
+async function cancelOnceAContainerExists(name: string, cancel: () => void): Promise<void> {
+  const label = `label=com.docker.compose.project=${name}`
+  for (let tries = 0; tries < 600; tries++) {
+    const { stdout } = await execFileAsync('docker', ['ps', '-aq', '--filter', label])
+    if (stdout.trim()) return cancel()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
 
 describe('teardown policies', () => {
   it(

@@ -21,7 +21,7 @@ export type { ActionRun, StepRun }
  * a run writes must match the published schema. */
 export function runAction(
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; post?: boolean; cancelMainAfterMs?: number } = {}
+  options: { env?: Record<string, string>; post?: boolean } = {}
 ): ActionRun {
   const run = runActionIn(inputs, { workspace: STACKS, ...options })
   if (run.report) expect(validateReport(run.report)).toEqual([])
@@ -105,10 +105,10 @@ export function trackProjects(prefix?: string): (name: string) => string {
 }
 
 /** As runAction, while `onMainLine` sees each line main prints as it prints
- * it, so that a test can act at a known moment of the run. */
+ * it, so that a test can act (or cancel main) at a known moment of the run. */
 export async function runActionWatched(
   inputs: Record<string, string>,
-  onMainLine: (line: string) => void
+  onMainLine: (line: string, cancel: () => void) => void
 ): Promise<ActionRun> {
   const run = await runActionWatchedIn(inputs, { workspace: STACKS, onMainLine })
   if (run.report) expect(validateReport(run.report)).toEqual([])
