@@ -2,10 +2,15 @@
 // in the vpn container's current namespace, with the management routes? When
 // it is not, the evidence (its namespace before and now, the vpn's, its
 // routes, its restarts) and a fix that works for that event.
-import type { ResilienceEvent } from '../settings.js'
 import { rejoinCommand, survivalAdvice, type NamespaceSnapshot, type WorkerWiring } from './namespace.js'
 import type { Outcome } from './outcome.js'
 import { coversAll, formatRoute, tunnelRouteCovering, type Subnet } from './routes.js'
+
+/** What the resilience check does to the vpn service once the tunnel checks
+ * passed: `restart` its container (same id, as `docker restart` and the
+ * engine's restart policy do), or `recreate` it as a redeploy does (its
+ * configuration changed, then `docker compose up -d`: a new container id). */
+export type ResilienceEvent = 'restart' | 'recreate'
 
 export interface RecoveryFacts {
   event: ResilienceEvent

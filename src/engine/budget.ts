@@ -1,6 +1,6 @@
 // How long a whole run may take: the sum of the waits the inputs allow, and a
 // margin for image builds, checks and reads. The fronts' watchdog enforces it.
-import type { Settings } from '../settings.js'
+import type { Settings } from '../settings/settings.js'
 
 /** Margin beyond the wait and grace periods for image builds, checks and reads. */
 const RUN_MARGIN_SEC = 300

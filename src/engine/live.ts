@@ -10,7 +10,7 @@ import type { ProjectEvents } from '../docker/events.js'
 import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
 import type { ContainerLog, Diagnostics } from '../report/schema.js'
-import type { Settings } from '../settings.js'
+import type { Settings } from '../settings/settings.js'
 import {
   composeMessage,
   describeVpnState,

@@ -9,7 +9,7 @@ import {
   type RunReport,
   type TimelineEntry
 } from '../report/schema.js'
-import type { LogsPolicy, Settings } from '../settings.js'
+import type { LogsPolicy, Settings } from '../settings/settings.js'
 
 /** How the engine speaks to the front it runs under. */
 export interface Log {

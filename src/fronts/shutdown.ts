@@ -7,7 +7,7 @@
 // teardown, so later signals are answered with a note and otherwise ignored.
 import type { ProcessRunner } from '../docker/command.js'
 import { runBudgetMs, WATCHDOG_GRACE_MS } from '../engine/budget.js'
-import type { Settings } from '../settings.js'
+import type { Settings } from '../settings/settings.js'
 
 type LastWord = (message: string) => void | Promise<void>
 type Exit = (code: number) => void

@@ -5,7 +5,7 @@ import type { CommandRunner } from '../../../src/docker/command.js'
 import { execute, type Log } from '../../../src/engine/run.js'
 import { showsLogs } from '../../../src/engine/record.js'
 import type { RunReport } from '../../../src/report/schema.js'
-import { readSettings } from '../../../src/settings.js'
+import { readSettings } from '../../../src/settings/settings.js'
 import {
   engine,
   LO_DEV,

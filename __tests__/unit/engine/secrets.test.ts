@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import { execute, type Log } from '../../../src/engine/run.js'
-import { readSettings } from '../../../src/settings.js'
+import { readSettings } from '../../../src/settings/settings.js'
 import { projectDir } from '../../helpers/compose.js'
 import { FakeRunner } from '../../helpers/fake-runner.js'
 

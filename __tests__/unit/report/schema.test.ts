@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { CommandRunner } from '../../../src/docker/command.js'
 import { execute, type Log } from '../../../src/engine/run.js'
 import { REPORT_SCHEMA_VERSION, type RunReport } from '../../../src/report/schema.js'
-import { readSettings } from '../../../src/settings.js'
+import { readSettings } from '../../../src/settings/settings.js'
 import { ROUTE_SUBNET } from '../../helpers/proc.js'
 import {
   DEMO_CONFIG,

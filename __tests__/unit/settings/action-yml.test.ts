@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { INPUTS } from '../../src/settings.js'
+import { INPUTS } from '../../../src/settings/inputs.js'
 
 interface ActionYml {
   description: string
@@ -13,7 +13,7 @@ interface ActionYml {
   outputs: Record<string, { description: string }>
 }
 
-const ROOT = join(import.meta.dirname, '..', '..')
+const ROOT = join(import.meta.dirname, '..', '..', '..')
 const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
 
 describe('action.yml', () => {

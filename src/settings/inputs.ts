@@ -1,0 +1,58 @@
+// The raw inputs: every input's name and default, and the helpers that read
+// one value and word what is wrong with it.
+import { DEFAULT_STOP_TIMEOUT_SEC } from '../docker/teardown.js'
+import { InputError } from '../errors.js'
+
+/** Reads one raw input by its action.yml name; '' when not given. */
+export type InputSource = (name: string) => string
+
+/** Every input, by its action.yml name, with its default ('' for none). The
+ * CLI's options are these names too, and a test holds action.yml to them. */
+export const INPUTS: Record<string, string> = {
+  mode: 'full',
+  'compose-file': '',
+  'working-directory': '.',
+  'project-name': '',
+  'env-file': '',
+  profiles: '',
+  'vpn-service': 'openvpn',
+  'tunnel-services': 'celery, celery_monitoring',
+  'management-subnet': '',
+  'probe-targets': '',
+  'up-flags': '',
+  'health-timeout': '600',
+  'route-timeout': '30',
+  preflight: 'fail',
+  teardown: 'always',
+  logs: 'on-failure',
+  resilience: 'off',
+  'recovery-timeout': '120',
+  'stop-timeout': String(DEFAULT_STOP_TIMEOUT_SEC)
+}
+
+/** Lists accept newlines or commas, as the README promises. */
+export function list(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+export function oneOf<T extends string>(input: (name: string) => string, name: string, allowed: readonly T[]): T {
+  const value = input(name)
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new InputError(name, `${quoted(value)} is not one of ${allowed.join(', ')}. Use one of those values.`)
+}
+
+export function matching(name: string, value: string, pattern: RegExp, what: string): string {
+  if (pattern.test(value)) return value
+  throw new InputError(
+    name,
+    `${quoted(value)} is not ${what} (allowed: ${pattern.source}). Fix the value; it is never passed to a shell.`
+  )
+}
+
+/** A value for a message, cut short when long: an annotation shows one line. */
+export function quoted(value: string): string {
+  return value.length <= 80 ? `'${value}'` : `'${value.slice(0, 60)}…' (${value.length} characters)`
+}
