@@ -19,6 +19,9 @@ import type { Container } from '../docker/inspect.js'
 import type { Settings } from '../settings/settings.js'
 import type { RunContext } from './trial.js'
 
+/** What an event needs of the run: the settings, the project and the engine. */
+type Target = Pick<RunContext, 'settings' | 'project' | 'docker'>
+
 /** The label the redeploy changes on the vpn service. */
 const REDEPLOY_LABEL = 'org.openwisp-tunnel-check.redeploy'
 
@@ -31,7 +34,7 @@ export function eventAction(settings: Settings, event: ResilienceEvent, vpn: Con
 
 /** Performs the event on the vpn container, within the deadline. */
 export function disrupt(
-  context: RunContext,
+  context: Target,
   event: ResilienceEvent,
   vpn: Container,
   deadline: number
@@ -41,7 +44,7 @@ export function disrupt(
 
 /** A redeploy after a change to the vpn service's configuration: an extra
  * compose file gives it a new label, and `up` converges the project. */
-async function redeploy(context: RunContext, deadline: number): Promise<CommandResult> {
+async function redeploy(context: Target, deadline: number): Promise<CommandResult> {
   const directory = mkdtempSync(join(tmpdir(), 'otc-redeploy-'))
   const override = join(directory, 'redeploy.compose.yml')
   const change = {
