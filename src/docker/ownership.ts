@@ -11,8 +11,8 @@
 // its own `up` began, so the earlier run removes what the later one created,
 // and both may report having removed it. The window is the time from one
 // run's listing until its `up` has created the network (well under a second:
-// the listings, a `docker info`, the rest of the `docker compose config` that
-// runs beside them, Compose's start), and only an explicit, shared
+// the listings are made after `docker compose config`, just before `up`, and
+// then Compose starts), and only an explicit, shared
 // project-name opens it: the default name is unique to each step run.
 // A lock on the engine would close it, but Docker has no lock a project can
 // take without creating a resource of its own.
@@ -101,23 +101,29 @@ export function existingVolumeError(projectName: string, volumes: string[]): Inp
   )
 }
 
-/** What the claim needs of the engine. It only reads, so it is asked while
- * `docker compose config` gives the model whose declared volumes the claim
- * needs too. */
+/** What the claim needs of the engine. */
 export interface EngineFacts {
   /** What the project holds. */
   found: ProjectResources
   /** Every volume's name, labelled or not. */
   volumes: string[]
-  /** The engine's time, asked once both were listed; awaited only by a claim
+  /** The engine's time, asked before the listings; awaited only by a claim
    * that holds, so that a refusal is never lost to an error of `docker info`. */
   since: Promise<Date>
 }
 
-export async function readEngineFacts(engine: EngineReads, projectName: string): Promise<EngineFacts> {
-  const [found, volumes] = await Promise.all([engine.projectResources(projectName), engine.volumeNames()])
-  const since = engine.engineTime()
+/** Lists what the project holds and every volume, once the engine's time
+ * `since` has been asked: what someone else creates after the listings is
+ * taken for this run's, so they are made just before `up` (never while
+ * `docker compose config` runs, which a slow env_file can stretch to seconds),
+ * and what is created between `since` and the listings is seen by them. */
+export async function readEngineFacts(
+  engine: EngineReads,
+  projectName: string,
+  since: Promise<Date>
+): Promise<EngineFacts> {
   since.catch(() => undefined)
+  const [found, volumes] = await Promise.all([engine.projectResources(projectName), engine.volumeNames()])
   return { found, volumes, since }
 }
 

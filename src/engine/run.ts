@@ -8,7 +8,7 @@ import { composeSources, type ComposeProject } from '../compose/project.js'
 import { Docker, type EngineReads } from '../docker/client.js'
 import type { CommandResult, CommandRunner } from '../docker/command.js'
 import { ProjectEvents } from '../docker/events.js'
-import { claimProject, declaredVolumeNames, readEngineFacts, type EngineFacts } from '../docker/ownership.js'
+import { claimProject, declaredVolumeNames, readEngineFacts } from '../docker/ownership.js'
 import { compareWithCompose } from '../preflight/compare.js'
 import { preflight, serviceAvailability } from '../preflight/rules.js'
 import type { PreflightOptions } from '../preflight/wording.js'
@@ -56,20 +56,26 @@ export async function execute(
   const record = new RunRecord(settings, project.projectName, log, redactor)
   const proceed = await log.group('Preflight: compose model', async () => staticChecks(settings, model, record, log))
   if (!proceed || settings.mode === 'lint') return record.report()
-  // What full mode's claim needs of the engine is read while Compose gives its model.
-  const read = async (engine: EngineReads): Promise<EngineFacts | undefined> =>
-    settings.mode === 'full' ? readEngineFacts(engine, project.projectName) : undefined
-  const connected = await Docker.connectAndRead(runner, project, ['config', '--format', 'json'], read)
+  // Full mode's claim needs the engine's time from before its listings: it is
+  // asked while Compose gives its model.
+  const askTime = async (engine: EngineReads): Promise<Date | undefined> =>
+    settings.mode === 'full' ? engine.engineTime() : undefined
+  const connected = await Docker.connectAndRead(runner, project, ['config', '--format', 'json'], askTime)
   const { docker, result: config } = connected
   const composeConfig = await log.group('Preflight: Compose effective model', async () =>
     confirmWithCompose(config, model, record, settings)
   )
   if (settings.preflight === 'fail' && record.hasErrors()) return record.report()
   // A project that exists is not this run's: neither started nor torn down.
-  const facts = await connected.read
-  const upStarted = facts
-    ? await claimProject(docker, project.projectName, facts, declaredVolumeNames(composeConfig))
-    : undefined
+  const upStarted =
+    settings.mode === 'full'
+      ? await claimProject(
+          docker,
+          project.projectName,
+          await readEngineFacts(docker, project.projectName, connected.read as Promise<Date>),
+          declaredVolumeNames(composeConfig)
+        )
+      : undefined
   const deadline = record.startedAt + runBudgetMs(settings)
   const events = new ProjectEvents(docker, project.projectName)
   events.start(deadline - Date.now())

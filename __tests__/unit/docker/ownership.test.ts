@@ -84,7 +84,7 @@ describe('parseInventoryLines', () => {
 /** The claim as full mode makes it: the engine's facts, then the decision. */
 async function claim(runner: FakeRunner, declaredVolumes: string[]): Promise<Date> {
   const docker = new Docker(runner, ['docker', 'compose'])
-  return claimProject(docker, 'p1', await readEngineFacts(docker, 'p1'), declaredVolumes)
+  return claimProject(docker, 'p1', await readEngineFacts(docker, 'p1', docker.engineTime()), declaredVolumes)
 }
 
 describe('claimProject', () => {

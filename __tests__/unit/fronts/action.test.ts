@@ -75,6 +75,23 @@ describe('main', () => {
     expect(r.outputs.get('result')).toBe('passed')
   })
 
+  it('full: lists what the project holds after Compose has given its model, just before up', async () => {
+    // Whatever someone else creates after the listings is taken for this
+    // run's; `config` can take seconds (a slow env_file), so the listings
+    // must not run beside it. The engine's time is asked before them.
+    const scripted = healthyDemo({ full: true })
+    runner = scripted
+    await runMain({ ...verifyInputs, mode: 'full' })
+    const first = (pattern: RegExp): number => scripted.calls.findIndex((call) => pattern.test(call))
+    const config = first(/^docker compose .* config --format json$/)
+    const listing = first(/^docker ps --all --quiet --no-trunc --filter label=com.docker.compose.project=/)
+    expect(config).toBeGreaterThanOrEqual(0)
+    expect(first(/^docker info --format/)).toBeLessThan(listing)
+    expect(listing).toBeGreaterThan(config)
+    expect(first(/^docker volume ls --quiet$/)).toBeGreaterThan(config)
+    expect(first(/^docker compose .* up --detach$/)).toBeGreaterThan(listing)
+  })
+
   it('full: outputs the project it named for the run, the one the post step removes', async () => {
     runner = healthyDemo({ full: true })
     const { 'project-name': _, ...inputs } = verifyInputs
