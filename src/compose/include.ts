@@ -12,7 +12,7 @@ import { ComposeFileError } from '../errors.js'
 import { notAFile } from './source-file.js'
 import type { SourceLocation } from '../findings.js'
 import { extendEnvironment, type Environment } from './dotenv.js'
-import { plain, type MapNode, type TreeNode } from './yaml-tree.js'
+import { plain, type MapNode, type TreeNode } from './located-tree.js'
 
 /** The project whose file is being read. */
 export interface IncludeScope {

@@ -4,16 +4,8 @@
 // `command`, `entrypoint`, `healthcheck.test` and `x-` extensions replace whole.
 import { basename, dirname, resolve } from 'node:path'
 import { ComposeFileError } from '../errors.js'
-import {
-  emptyMap,
-  mapEntries,
-  MAX_COPIED_VALUES,
-  plain,
-  treeSize,
-  withVia,
-  type MapNode,
-  type TreeNode
-} from './yaml-tree.js'
+import { emptyMap, mapEntries, plain, treeSize, withVia, type MapNode, type TreeNode } from './located-tree.js'
+import { MAX_COPIED_VALUES } from './yaml-anchors.js'
 
 const REPLACED_WHOLE = [
   ['services', '*', 'command'],

@@ -12,7 +12,8 @@ import { applyIncludes, type IncludeScope } from './include.js'
 import type { ComposeSources } from './project.js'
 import { interpolate, InterpolationError, type Lookup } from './interpolate.js'
 import { findSecrets, passedThrough, type Secret } from './secrets.js'
-import { mapEntries, parseYamlTree, type MapNode, type TreeNode } from './yaml-tree.js'
+import { mapEntries, type MapNode, type TreeNode } from './located-tree.js'
+import { parseYamlTree } from './yaml-tree.js'
 
 export interface ComposeModel {
   /** As Compose derives it: COMPOSE_PROJECT_NAME (environment or env files), else the top-level `name`, else the project directory's name; normalised. */

@@ -27,7 +27,7 @@
 // so it is not: preflight warns about it (`short-secret`) instead.
 import type { SourceLocation } from '../findings.js'
 import type { Environment } from './dotenv.js'
-import { plain, type MapNode } from './yaml-tree.js'
+import { plain, type MapNode } from './located-tree.js'
 
 export interface Secret {
   name: string

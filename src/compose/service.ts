@@ -4,7 +4,7 @@
 import { ComposeFileError } from '../errors.js'
 import type { SourceLocation } from '../findings.js'
 import type { VariableUse } from './interpolate.js'
-import { plain, type MapNode, type TreeNode } from './yaml-tree.js'
+import { plain, type MapNode, type TreeNode } from './located-tree.js'
 
 export interface Traced<T> {
   value: T

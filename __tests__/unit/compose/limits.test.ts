@@ -10,14 +10,10 @@ import { interpolate, InterpolationError, MAX_NESTING } from '../../../src/compo
 import { MAX_EXTENDS_CHAIN } from '../../../src/compose/merge.js'
 import { MAX_FILE_READS } from '../../../src/compose/model.js'
 import { invalidUtf8At, MAX_FILE_BYTES, readSourceFile, utf8Text } from '../../../src/compose/source-file.js'
-import {
-  MAX_COPIED_VALUES,
-  MAX_DEPTH,
-  MAX_VALUES,
-  parseYamlTree,
-  plain,
-  type MapNode
-} from '../../../src/compose/yaml-tree.js'
+import { plain, type MapNode } from '../../../src/compose/located-tree.js'
+import { MAX_COPIED_VALUES } from '../../../src/compose/yaml-anchors.js'
+import { MAX_DEPTH, MAX_VALUES } from '../../../src/compose/yaml-document.js'
+import { parseYamlTree } from '../../../src/compose/yaml-tree.js'
 import { ComposeFileError } from '../../../src/errors.js'
 import { composeFileError as failure, loadProject } from '../../helpers/compose.js'
 
