@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { ROOT } from '../../scripts/run-action.mjs'
 import { ProcessRunner } from '../../src/docker/command.js'
 import { Docker } from '../../src/docker/client.js'
-import { Prober } from '../../src/checks/reach.js'
+import { Prober } from '../../src/checks/prober.js'
 import { validateReport } from '../helpers/report-schema.js'
 import {
   composeDown,

@@ -7,7 +7,9 @@ import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
 import { judgeNamespace, readNamespace, type NamespaceSnapshot, type WorkerWiring } from './namespace.js'
 import { checkResult, delay, RETRY_MS, timed, type Outcome } from './outcome.js'
-import { judgeReach, probeNamespace, Prober, refuseOwnAddress, type ReachProbe } from './reach.js'
+import { Prober } from './prober.js'
+import { probeNamespace } from './reach.js'
+import { judgeReach, refuseOwnAddress, type ReachProbe } from './reach-judge.js'
 import {
   coversAll,
   formatRoute,

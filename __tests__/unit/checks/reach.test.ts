@@ -1,15 +1,14 @@
 // The proof of each probe is its own: probes of one namespace run one after
 // another, and the tunnel's transmit counter is read around each.
 import { describe, expect, it } from '@jest/globals'
-import type { NamespaceSnapshot } from '../../../src/checks/namespace.js'
-import { judgeReach, lostInterfaces, parseRouteGet, probeNamespace, Prober } from '../../../src/checks/reach.js'
-import { parseInterfaceCounters, parseIpv4Routes } from '../../../src/checks/routes.js'
+import { Prober } from '../../../src/checks/prober.js'
+import { probeNamespace } from '../../../src/checks/reach.js'
+import { judgeReach } from '../../../src/checks/reach-judge.js'
 import type { CommandResult, CommandRunner, RunOptions } from '../../../src/docker/command.js'
 import { Docker } from '../../../src/docker/client.js'
-import { container } from '../../helpers/containers.js'
-import { DEV, ROUTE_SUBNET } from '../../helpers/proc.js'
+import { DEVICE, vpn, vpnSnapshot, withEth0 } from '../../helpers/namespace.js'
+import { DEV } from '../../helpers/proc.js'
 
-const DEVICE = '10.8.0.10'
 /** Routed out through eth0 by a policy rule, though the main table says tun0. */
 const AROUND = '10.8.0.77'
 
@@ -53,24 +52,14 @@ class TunnelEngine implements CommandRunner {
   }
 }
 
-const vpn = container({ id: 'vpn-id', service: 'openvpn' })
-const snapshot: NamespaceSnapshot = {
-  container: vpn,
-  id: 'net:[100]',
-  routes: parseIpv4Routes(ROUTE_SUBNET),
-  counters: parseInterfaceCounters(DEV),
-  routeTable: ROUTE_SUBNET,
-  localAddresses: ['10.8.0.1']
-}
-
 async function probeBoth(engine: TunnelEngine) {
   const docker = new Docker(engine, ['docker', 'compose'])
   const prober = new Prober(docker)
   const deadline = Date.now() + 1000
   return Promise.all(
     [DEVICE, AROUND].map(async (target) => {
-      const probe = await probeNamespace(docker, prober, snapshot, [vpn], target, deadline)
-      return judgeReach(snapshot, target, probe)
+      const probe = await probeNamespace(docker, prober, vpnSnapshot, [vpn], target, deadline)
+      return judgeReach(vpnSnapshot, target, probe)
     })
   )
 }
@@ -102,42 +91,7 @@ describe('probeNamespace', () => {
   })
 })
 
-describe('parseRouteGet', () => {
-  it('reads the device of iproute2 and busybox output, none of an error', () => {
-    expect(parseRouteGet('10.8.0.77 via 172.18.0.5 dev eth0 table 100 src 172.18.0.3 uid 0\n    cache')).toBe('eth0')
-    expect(parseRouteGet('10.8.0.10 dev tun0  src 10.8.0.1')).toBe('tun0')
-    expect(parseRouteGet('RTNETLINK answers: Network is unreachable')).toBeUndefined()
-  })
-})
-
 describe('a namespace that lost its network during the checks', () => {
-  const withEth0: NamespaceSnapshot = {
-    ...snapshot,
-    counters: new Map([...snapshot.counters, ['eth0', { rxPackets: 40, txPackets: 30 }]])
-  }
-  const silent = { from: 'demo-openvpn-1', tool: 'ping', answered: false, output: '1 packets transmitted, 0 received' }
-
-  it('names the lost interface instead of blaming the device', () => {
-    const probe = { answer: silent, interfacesAfter: ['lo', 'tun0'], tunnelPacketsSent: 1 }
-    expect(lostInterfaces(withEth0, probe)).toEqual(['eth0'])
-    const outcome = judgeReach(withEth0, DEVICE, probe)
-    expect(outcome).toMatchObject({
-      verdict: 'failed',
-      summary:
-        "10.8.0.10 did not answer, and the namespace of demo-openvpn-1 lost eth0 during the checks (its network was disconnected or removed): the tunnel keeps tun0, but the devices' VPN connections ran over the lost network.",
-      evidence: { lost_interfaces: 'eth0' }
-    })
-    expect(outcome.fix).toContain('the device is not to blame')
-  })
-
-  it('blames no lost network when every interface is still there, or the interfaces could not be read', () => {
-    expect(lostInterfaces(withEth0, { answer: silent, interfacesAfter: ['lo', 'tun0', 'eth0'] })).toEqual([])
-    expect(lostInterfaces(withEth0, { answer: silent })).toEqual([])
-    expect(judgeReach(withEth0, DEVICE, { answer: silent, interfacesAfter: ['lo', 'tun0', 'eth0'] }).summary).toBe(
-      '10.8.0.10 did not answer within 2 s (route: 10.8.0.0/24 dev tun0).'
-    )
-  })
-
   it('stops asking again at once: waiting for the device cannot help', async () => {
     const docker = new Docker(new TunnelEngine(true, false), ['docker', 'compose'])
     const started = Date.now()

@@ -1,0 +1,120 @@
+// Asks a device address for an answer from inside a container, with the first
+// tool the container has. OpenWISP's celery image has no ping but fping and
+// python3; images with none of them are probed from the vpn container when
+// the namespace check proved that both share one namespace (reach.ts).
+import type { CommandResult } from '../docker/command.js'
+import { firstLine, programMissing, type Docker } from '../docker/client.js'
+import type { Container } from '../docker/inspect.js'
+import { ECHO_REQUESTS, parseRouteGet, PROBE_WAIT_SEC, type KernelRoute, type ProbeAnswer } from './reach-judge.js'
+
+/** An ICMP echo over an unprivileged datagram socket: Docker sets
+ * net.ipv4.ping_group_range for every group, so a non-root user may send it. */
+const PYTHON_ICMP = [
+  'import socket,sys,time',
+  's=socket.socket(socket.AF_INET,socket.SOCK_DGRAM,socket.IPPROTO_ICMP)',
+  `s.settimeout(${PROBE_WAIT_SEC})`,
+  't=time.monotonic()',
+  "s.sendto(bytes([8,0,0,0,0,0,0,1])+b'openwisp-tunnel-check',(sys.argv[1],0))",
+  'while s.recvfrom(2048)[0][0]!=0: pass',
+  "print('rtt_ms=%.3f'%((time.monotonic()-t)*1000))"
+].join('\n')
+
+interface ProbeTool {
+  name: string
+  argv(target: string): string[]
+  /** Extracts the round trip in milliseconds from the tool's output. */
+  roundTrip: RegExp
+}
+
+const PROBE_TOOLS: ProbeTool[] = [
+  {
+    name: 'ping',
+    argv: (target) => ['ping', '-c', String(ECHO_REQUESTS), '-W', String(PROBE_WAIT_SEC), target],
+    roundTrip: /time[=<]\s*([\d.]+)\s*ms/
+  },
+  {
+    name: 'fping',
+    argv: (target) => ['fping', '-c', String(ECHO_REQUESTS), '-t', String(PROBE_WAIT_SEC * 1000), target],
+    roundTrip: /([\d.]+) ms/
+  },
+  { name: 'python3', argv: (target) => ['python3', '-c', PYTHON_ICMP, target], roundTrip: /rtt_ms=([\d.]+)/ }
+]
+
+/** What `docker exec` says when the container is not there to run anything. */
+const CONTAINER_GONE = /No such container|is not running|is restarting|is paused/i
+
+function containerGone(result: CommandResult): string | undefined {
+  return result.exitCode !== 0 && CONTAINER_GONE.test(result.stderr) ? firstLine(result.stderr) : undefined
+}
+
+export class Prober {
+  /** The tool that worked in each container, so each is found only once. */
+  private readonly toolOf = new Map<string, ProbeTool | null>()
+  /** Containers without `ip`: their policy routing cannot be asked about. */
+  private readonly noIp = new Set<string>()
+  /** The last probe queued in each namespace: probes of one namespace run one
+   * after another, so the tunnel counters read around one are its own. */
+  private readonly lanes = new Map<string, Promise<unknown>>()
+
+  constructor(private readonly docker: Docker) {}
+
+  /** Runs `work` once the namespace's earlier probes are done. */
+  exclusive<T>(namespace: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(namespace) ?? Promise.resolve()
+    const next = previous.then(work, work)
+    this.lanes.set(
+      namespace,
+      next.catch(() => undefined)
+    )
+    return next
+  }
+
+  /** Asks the kernel which route it uses for the target (`ip route get`
+   * honours `ip rule`, which /proc/net/route does not show); undefined when
+   * the container has no `ip`. */
+  async kernelRoute(container: Container, target: string): Promise<KernelRoute | undefined> {
+    if (this.noIp.has(container.id)) return undefined
+    const result = await this.docker.exec(container.id, ['ip', 'route', 'get', target])
+    if (programMissing(result)) {
+      this.noIp.add(container.id)
+      return undefined
+    }
+    const text = firstLine(result.exitCode === 0 ? result.stdout : result.stderr || result.stdout).trim()
+    return { device: result.exitCode === 0 ? parseRouteGet(result.stdout) : undefined, text }
+  }
+
+  /** Probes from the first container of the list that has a tool. */
+  async probe(candidates: Container[], target: string): Promise<ProbeAnswer | undefined> {
+    for (const container of candidates) {
+      const answer = await this.probeFrom(container, target)
+      if (answer) return answer
+    }
+    return undefined
+  }
+
+  private async probeFrom(container: Container, target: string): Promise<ProbeAnswer | undefined> {
+    const known = this.toolOf.get(container.id)
+    if (known === null) return undefined
+    // The first time, every tool is tried at once (a miss costs a whole exec);
+    // the preferred one of those present answers.
+    const tools = known ? [known] : PROBE_TOOLS
+    const results = await Promise.all(
+      tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000))
+    )
+    const gone = containerGone(results[0])
+    if (gone) return { from: container.name, tool: '', answered: false, output: '', gone }
+    const found = results.findIndex((result) => !programMissing(result))
+    this.toolOf.set(container.id, found < 0 ? null : tools[found])
+    if (found < 0) return undefined
+    const tool = tools[found]
+    const output = `${results[found].stdout}\n${results[found].stderr}`.trim()
+    const roundTrip = tool.roundTrip.exec(output)
+    return {
+      from: container.name,
+      tool: tool.name,
+      answered: results[found].exitCode === 0,
+      roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined,
+      output
+    }
+  }
+}
