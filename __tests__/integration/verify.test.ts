@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { ROOT } from '../../scripts/run-action.mjs'
 import { ProcessRunner } from '../../src/docker/command.js'
-import { Docker } from '../../src/docker/client.js'
+import { connectDocker } from '../../src/docker/connect.js'
 import { Prober } from '../../src/checks/prober.js'
 import { validateReport } from '../helpers/report-schema.js'
 import {
@@ -160,7 +160,7 @@ describe('probing without ping, as a non-root user', () => {
   it(
     'uses python3 and an unprivileged ICMP socket, and tells a silent address apart',
     async () => {
-      const docker = await Docker.connect(new ProcessRunner())
+      const docker = await connectDocker(new ProcessRunner())
       const worker = (await docker.projectContainers(healthy)).find((c) => c.service === 'celery')!
       const answer = await new Prober(docker).probe([worker], '10.8.0.10')
       expect(answer).toMatchObject({ from: worker.name, tool: 'python3', answered: true })

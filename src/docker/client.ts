@@ -1,20 +1,24 @@
-// The thin layer over the Docker and Compose CLIs: pure builders of argument
-// vectors, and a client that runs them with a time limit each (in the manner
-// of docker/actions-toolkit). Everything else talks to Docker through here.
+// The thin layer over the Docker and Compose CLIs: a client that runs the
+// argument vectors of argv.ts with a time limit each (in the manner of
+// docker/actions-toolkit). Everything else talks to Docker through here;
+// connect.ts finds the engine and the Compose to use.
 import type { ComposeProject } from '../compose/project.js'
-import { DockerUnavailableError } from '../errors.js'
+import {
+  composeArgv,
+  eventsArgv,
+  INSPECT,
+  parseEvent,
+  parseInventoryLines,
+  projectFilter,
+  type DatedResource,
+  type DockerEvent,
+  type ProjectInventory,
+  type ProjectResources,
+  type ResourceKind
+} from './argv.js'
 import type { CommandResult, CommandRunner } from './command.js'
 import { parseInspect, type Container } from './inspect.js'
 import { LogTailCollector, unreadLog, type LogTail } from './logs.js'
-
-/** One line of `docker events --format '{{json .}}'`. */
-export interface DockerEvent {
-  action: string
-  containerId: string
-  service: string
-  /** Engine time of the event, in milliseconds since the epoch. */
-  timeMs: number
-}
 
 /** Time limits for short Docker calls; long ones are given their own. */
 export const LIMITS = {
@@ -28,100 +32,8 @@ export const LIMITS = {
  * for any run's own output, bounded for a deployment that has run for months. */
 const LOG_READ_LINES = 10_000
 
-/** The Compose plugin, by far the usual Compose v2. */
-const COMPOSE_PLUGIN = ['docker', 'compose']
-
-const PROJECT_LABEL = 'com.docker.compose.project'
-const SERVICE_LABEL = 'com.docker.compose.service'
-
-export function composeArgv(compose: string[], project: ComposeProject, subcommand: string[]): string[] {
-  return [
-    ...compose,
-    '--project-directory',
-    project.workingDirectory,
-    '--project-name',
-    project.projectName,
-    ...project.files.flatMap((file) => ['--file', file]),
-    ...project.envFiles.flatMap((file) => ['--env-file', file]),
-    ...project.profiles.flatMap((profile) => ['--profile', profile]),
-    ...subcommand
-  ]
-}
-
-function projectFilter(project: string): string[] {
-  return ['--filter', `label=${PROJECT_LABEL}=${project}`]
-}
-
-export function eventsArgv(project: string, since: string): string[] {
-  return [
-    'docker',
-    'events',
-    '--since',
-    since,
-    '--filter',
-    'type=container',
-    ...projectFilter(project),
-    '--format',
-    '{{json .}}'
-  ]
-}
-
-export function parseEvent(line: string): DockerEvent | undefined {
-  try {
-    const raw = JSON.parse(line) as {
-      Action?: string
-      Actor?: { ID?: string; Attributes?: Record<string, string> }
-      timeNano?: number
-    }
-    if (!raw.Action || !raw.Actor?.ID) return undefined
-    return {
-      action: raw.Action,
-      containerId: raw.Actor.ID,
-      service: raw.Actor.Attributes?.[SERVICE_LABEL] ?? '',
-      timeMs: raw.timeNano ? raw.timeNano / 1e6 : Date.now()
-    }
-  } catch {
-    return undefined
-  }
-}
-
 /** What can be asked of the engine before it is known how Compose is called. */
 export type EngineReads = Pick<Docker, 'projectResources' | 'volumeNames' | 'inventory' | 'engineTime'>
-
-/** The resources a project leaves on the engine, by kind, as ids or names. */
-export interface ProjectResources {
-  containers: string[]
-  networks: string[]
-  volumes: string[]
-}
-
-export type ResourceKind = keyof ProjectResources
-
-/** One resource of a project, as `docker <kind> inspect` describes it. */
-export interface DatedResource {
-  id: string
-  name: string
-  /** When the engine created it, on the engine's clock. */
-  created: Date
-}
-
-export type ProjectInventory = Record<ResourceKind, DatedResource[]>
-
-/** How each kind is inspected: id, name and creation time, one line each. */
-const INSPECT: Record<ResourceKind, string[]> = {
-  containers: ['docker', 'container', 'inspect', '--format', '{{.Id}}\t{{.Name}}\t{{.Created}}'],
-  networks: ['docker', 'network', 'inspect', '--format', '{{.Id}}\t{{.Name}}\t{{.Created}}'],
-  volumes: ['docker', 'volume', 'inspect', '--format', '{{.Name}}\t{{.Name}}\t{{.CreatedAt}}']
-}
-
-/** Reads the lines printed by an INSPECT template. */
-export function parseInventoryLines(text: string): DatedResource[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim().split('\t'))
-    .filter((fields) => fields.length === 3)
-    .map(([id, name, created]) => ({ id, name: name.replace(/^\//, ''), created: new Date(created) }))
-}
 
 export class Docker {
   constructor(
@@ -129,55 +41,6 @@ export class Docker {
     /** `docker compose` (plugin) or `docker-compose` (standalone v2). */
     readonly compose: string[]
   ) {}
-
-  /** Finds a working engine and Compose v2, or explains what is missing. */
-  static async connect(runner: CommandRunner): Promise<Docker> {
-    const version = (compose: string[]): Promise<CommandResult> =>
-      runner.run([...compose, 'version', '--short'], { timeoutMs: LIMITS.query })
-    // The engine and the plugin are asked at once; only the fallback waits.
-    const [client, plugin] = await Promise.all([
-      runner.run(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: LIMITS.query }),
-      version(COMPOSE_PLUGIN)
-    ])
-    if (client.exitCode === 127) {
-      throw new DockerUnavailableError(
-        'The docker CLI is not installed or not on PATH. Install Docker (a GitHub-hosted Ubuntu runner has it) or run with mode: lint.'
-      )
-    }
-    if (client.exitCode !== 0) {
-      throw new DockerUnavailableError(
-        `The Docker daemon does not answer: ${whyNoAnswer(client)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`
-      )
-    }
-    if (isComposeV2(plugin)) return new Docker(runner, COMPOSE_PLUGIN)
-    if (isComposeV2(await version(['docker-compose']))) return new Docker(runner, ['docker-compose'])
-    throw new DockerUnavailableError(
-      'Docker Compose v2 is not available: neither the `docker compose` plugin nor a standalone `docker-compose` v2 binary answered. Install the Compose plugin.'
-    )
-  }
-
-  /** Connects, and meanwhile runs what only reads, so that it costs no round
-   * trip of its own: a Compose subcommand that needs no daemon (`config`)
-   * with the plugin, run again only when the Compose found is a standalone
-   * docker-compose; and `read`, which asks the engine alone. Its promise is
-   * the caller's to await, after the connection's own errors (no engine, no
-   * Compose), which come first. */
-  static async connectAndRead<T>(
-    runner: CommandRunner,
-    project: ComposeProject,
-    subcommand: string[],
-    read: (engine: EngineReads) => Promise<T>
-  ): Promise<{ docker: Docker; result: CommandResult; read: Promise<T> }> {
-    const reading = read(new Docker(runner, COMPOSE_PLUGIN))
-    reading.catch(() => undefined)
-    const [docker, early] = await Promise.all([
-      Docker.connect(runner),
-      runner.run(composeArgv(COMPOSE_PLUGIN, project, subcommand), { timeoutMs: LIMITS.query })
-    ])
-    const result =
-      docker.compose === COMPOSE_PLUGIN ? early : await docker.composeRun(project, subcommand, LIMITS.query)
-    return { docker, result, read: reading }
-  }
 
   run(argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
     return this.runner.run(argv, { timeoutMs, signal })
@@ -295,13 +158,13 @@ export class Docker {
     return { containers, networks, volumes }
   }
 
-  /** The engine's clock: creation times are on it, and a remote engine's
-   * clock may differ from ours. */
   /** The names of every volume on the engine, labelled or not. */
   volumeNames(): Promise<string[]> {
     return this.listIds(['docker', 'volume', 'ls', '--quiet'])
   }
 
+  /** The engine's clock: creation times are on it, and a remote engine's
+   * clock may differ from ours. */
   async engineTime(): Promise<Date> {
     const argv = ['docker', 'info', '--format', '{{.SystemTime}}']
     const result = await this.run(argv, LIMITS.query)
@@ -333,18 +196,6 @@ export class Docker {
       .map((line) => line.trim())
       .filter(Boolean)
   }
-}
-
-function isComposeV2(result: CommandResult): boolean {
-  return result.exitCode === 0 && /^v?([2-9]|\d{2,})\./.test(result.stdout.trim())
-}
-
-/** Why `docker version` got no answer: a daemon that hangs says nothing, and
- * is stopped at the time limit. */
-function whyNoAnswer(result: CommandResult): string {
-  if (result.killed)
-    return `it did not answer within ${LIMITS.query / 1000} s (\`docker version\` was stopped at that time limit)`
-  return firstLine(result.stderr) || `\`docker version\` failed with exit code ${result.exitCode} and no message`
 }
 
 /** `docker exec` says so when the program is not in the image (on stdout, as

@@ -1,6 +1,7 @@
 // One `docker events` stream per run, filtered to the project: the health
 // waiter reacts to it as things happen, and the timeline is recorded from it.
-import type { Docker, DockerEvent } from './client.js'
+import type { DockerEvent } from './argv.js'
+import type { Docker } from './client.js'
 
 export interface RecordedEvent extends DockerEvent {
   /** When this process read the event, in milliseconds since the epoch. */

@@ -17,7 +17,8 @@
 // A lock on the engine would close it, but Docker has no lock a project can
 // take without creating a resource of its own.
 import { InputError } from '../errors.js'
-import type { EngineReads, ProjectInventory, ProjectResources, ResourceKind } from './client.js'
+import type { ProjectInventory, ProjectResources, ResourceKind } from './argv.js'
+import type { EngineReads } from './client.js'
 
 const KINDS: ResourceKind[] = ['containers', 'networks', 'volumes']
 

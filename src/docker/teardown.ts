@@ -4,7 +4,8 @@
 // created before the run's `up` began is somebody else's and is kept; then
 // only this run's resources are removed, by id. Safe to run twice.
 import type { ComposeProject } from '../compose/project.js'
-import { LIMITS, firstLine, type Docker, type ProjectInventory, type ProjectResources } from './client.js'
+import type { ProjectInventory, ProjectResources } from './argv.js'
+import { LIMITS, firstLine, type Docker } from './client.js'
 import { countResources, describeResources, minus, notCreatedSince } from './ownership.js'
 
 export interface TeardownReport {

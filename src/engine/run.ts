@@ -5,7 +5,8 @@
 import type { HealthOutcome } from '../checks/health.js'
 import { loadComposeModel, type ComposeModel } from '../compose/model.js'
 import { composeSources, type ComposeProject } from '../compose/project.js'
-import { Docker, type EngineReads } from '../docker/client.js'
+import type { Docker, EngineReads } from '../docker/client.js'
+import { connectAndRead } from '../docker/connect.js'
 import type { CommandResult, CommandRunner } from '../docker/command.js'
 import { ProjectEvents } from '../docker/events.js'
 import { claimProject, declaredVolumeNames, readEngineFacts } from '../docker/ownership.js'
@@ -60,7 +61,7 @@ export async function execute(
   // asked while Compose gives its model.
   const askTime = async (engine: EngineReads): Promise<Date | undefined> =>
     settings.mode === 'full' ? engine.engineTime() : undefined
-  const connected = await Docker.connectAndRead(runner, project, ['config', '--format', 'json'], askTime)
+  const connected = await connectAndRead(runner, project, ['config', '--format', 'json'], askTime)
   const { docker, result: config } = connected
   const composeConfig = await log.group('Preflight: Compose effective model', async () =>
     confirmWithCompose(config, model, record, settings)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { Docker, parseInventoryLines, type ProjectInventory } from '../../../src/docker/client.js'
+import { parseInventoryLines, type ProjectInventory } from '../../../src/docker/argv.js'
+import { Docker } from '../../../src/docker/client.js'
 import {
   claimProject,
   declaredVolumeNames,

@@ -1,80 +1,14 @@
+// Finding the engine and the Compose to use, and what is read meanwhile.
 import { describe, expect, it } from '@jest/globals'
 import type { CommandResult } from '../../../src/docker/command.js'
-import { composeArgv, Docker, eventsArgv, parseEvent, type EngineReads } from '../../../src/docker/client.js'
+import type { EngineReads } from '../../../src/docker/client.js'
+import { connectAndRead, connectDocker } from '../../../src/docker/connect.js'
 import { DockerUnavailableError } from '../../../src/errors.js'
 import { FakeRunner } from '../../helpers/fake-runner.js'
 
-const target = {
-  workingDirectory: '/w',
-  files: ['/w/a.yml', '/w/b.yml'],
-  envFiles: ['/w/.env'],
-  profiles: ['vpn'],
-  projectName: 'p1'
-}
-
-describe('argument vectors', () => {
-  it('names the project, files, env files and profiles explicitly', () => {
-    expect(composeArgv(['docker', 'compose'], target, ['up', '--detach'])).toEqual([
-      'docker',
-      'compose',
-      '--project-directory',
-      '/w',
-      '--project-name',
-      'p1',
-      '--file',
-      '/w/a.yml',
-      '--file',
-      '/w/b.yml',
-      '--env-file',
-      '/w/.env',
-      '--profile',
-      'vpn',
-      'up',
-      '--detach'
-    ])
-  })
-
-  it('keeps hostile words as single arguments', () => {
-    const argv = composeArgv(['docker-compose'], { ...target, files: ['/w/x; rm -rf /.yml'] }, ['up'])
-    expect(argv).toContain('/w/x; rm -rf /.yml')
-  })
-
-  it('streams only the project container events, with a replay window', () => {
-    expect(eventsArgv('p1', '1700000000.000')).toEqual([
-      'docker',
-      'events',
-      '--since',
-      '1700000000.000',
-      '--filter',
-      'type=container',
-      '--filter',
-      'label=com.docker.compose.project=p1',
-      '--format',
-      '{{json .}}'
-    ])
-  })
-})
-
-describe('parseEvent', () => {
-  it('reads action, container, service and engine time', () => {
-    const line = JSON.stringify({
-      Action: 'health_status: healthy',
-      Actor: { ID: 'abc', Attributes: { 'com.docker.compose.service': 'openvpn' } },
-      timeNano: 1700000000123456789
-    })
-    expect(parseEvent(line)).toEqual({
-      action: 'health_status: healthy',
-      containerId: 'abc',
-      service: 'openvpn',
-      timeMs: 1700000000123.4568
-    })
-    expect(parseEvent('not json')).toBeUndefined()
-  })
-})
-
-describe('Docker.connect', () => {
+describe('connectDocker', () => {
   it('prefers the compose plugin', async () => {
-    const docker = await Docker.connect(new FakeRunner([['docker compose version', { stdout: '2.26.1\n' }]]))
+    const docker = await connectDocker(new FakeRunner([['docker compose version', { stdout: '2.26.1\n' }]]))
     expect(docker.compose).toEqual(['docker', 'compose'])
   })
 
@@ -83,7 +17,7 @@ describe('Docker.connect', () => {
       ['docker compose version', { exitCode: 1, stderr: "docker: 'compose' is not a docker command." }],
       ['docker-compose version', { stdout: 'v2.20.0' }]
     ])
-    expect((await Docker.connect(runner)).compose).toEqual(['docker-compose'])
+    expect((await connectDocker(runner)).compose).toEqual(['docker-compose'])
   })
 
   const project = { workingDirectory: '/w', files: ['/w/c.yml'], envFiles: [], profiles: [], projectName: 'p' }
@@ -97,7 +31,7 @@ describe('Docker.connect', () => {
       ['docker compose --project-directory', { stdout: '{"services":{}}' }],
       ['docker info', { stdout: '2026-11-28T12:00:00.5Z\n' }]
     ])
-    const connecting = Docker.connectAndRead(runner, project, config, time)
+    const connecting = connectAndRead(runner, project, config, time)
     // All three were asked before any answer came back.
     expect(runner.calls.map((argv) => argv.slice(0, 2).join(' '))).toEqual([
       'docker info',
@@ -120,7 +54,7 @@ describe('Docker.connect', () => {
       ['docker-compose version', { stdout: 'v2.20.0' }],
       ['docker-compose --project-directory', { stdout: '{"services":{"a":{}}}' }]
     ])
-    const { docker, result } = await Docker.connectAndRead(runner, project, config, time)
+    const { docker, result } = await connectAndRead(runner, project, config, time)
     expect(docker.compose).toEqual(['docker-compose'])
     expect(result.stdout).toBe('{"services":{"a":{}}}')
     expect(runner.calls.filter((argv) => argv.includes('config')).map((argv) => argv[0])).toEqual([
@@ -134,7 +68,7 @@ describe('Docker.connect', () => {
       ['docker version', { exitCode: 127 }],
       ['docker info', { exitCode: 127 }]
     ])
-    await expect(Docker.connectAndRead(runner, project, config, time)).rejects.toThrow('docker CLI is not installed')
+    await expect(connectAndRead(runner, project, config, time)).rejects.toThrow('docker CLI is not installed')
   })
 
   it.each([
@@ -168,7 +102,7 @@ describe('Docker.connect', () => {
       'Docker Compose v2 is not available'
     ]
   ] as [string, [string, Partial<CommandResult>][], string][])('explains %s', async (_name, answers, message) => {
-    await expect(Docker.connect(new FakeRunner(answers))).rejects.toThrow(DockerUnavailableError)
-    await expect(Docker.connect(new FakeRunner(answers))).rejects.toThrow(message)
+    await expect(connectDocker(new FakeRunner(answers))).rejects.toThrow(DockerUnavailableError)
+    await expect(connectDocker(new FakeRunner(answers))).rejects.toThrow(message)
   })
 })
