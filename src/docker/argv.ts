@@ -78,6 +78,9 @@ export interface ProjectResources {
 
 export type ResourceKind = keyof ProjectResources
 
+/** Every kind, in the order of removal: containers hold the networks and volumes. */
+export const RESOURCE_KINDS: ResourceKind[] = ['containers', 'networks', 'volumes']
+
 /** One resource of a project, as `docker <kind> inspect` describes it. */
 export interface DatedResource {
   id: string
@@ -87,6 +90,26 @@ export interface DatedResource {
 }
 
 export type ProjectInventory = Record<ResourceKind, DatedResource[]>
+
+/** How each kind is listed: ids (names for volumes), one a line. */
+export const LIST: Record<ResourceKind, string[]> = {
+  containers: ['docker', 'ps', '--all', '--quiet', '--no-trunc'],
+  networks: ['docker', 'network', 'ls', '--quiet', '--no-trunc'],
+  volumes: ['docker', 'volume', 'ls', '--quiet']
+}
+
+/** The calls that remove the given resources by id, in RESOURCE_KINDS order. */
+export function removalArgvs(resources: ProjectResources): string[][] {
+  const remove: Record<ResourceKind, string[]> = {
+    containers: ['docker', 'rm', '--force', '--volumes'],
+    networks: ['docker', 'network', 'rm'],
+    volumes: ['docker', 'volume', 'rm', '--force']
+  }
+  return RESOURCE_KINDS.filter((kind) => resources[kind].length > 0).map((kind) => [
+    ...remove[kind],
+    ...resources[kind]
+  ])
+}
 
 /** How each kind is inspected: id, name and creation time, one line each. */
 export const INSPECT: Record<ResourceKind, string[]> = {

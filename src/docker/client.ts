@@ -7,9 +7,11 @@ import {
   composeArgv,
   eventsArgv,
   INSPECT,
+  LIST,
   parseEvent,
   parseInventoryLines,
   projectFilter,
+  removalArgvs,
   type DatedResource,
   type DockerEvent,
   type ProjectInventory,
@@ -57,7 +59,7 @@ export class Docker {
 
   /** Every container of the project, running or not, in one inspect call. */
   async projectContainers(project: string): Promise<Container[]> {
-    const ids = await this.listIds(['docker', 'ps', '--all', '--quiet', '--no-trunc', ...projectFilter(project)])
+    const ids = await this.listIds([...LIST.containers, ...projectFilter(project)])
     return this.inspect(ids)
   }
 
@@ -133,12 +135,8 @@ export class Docker {
   }
 
   async projectResources(project: string): Promise<ProjectResources> {
-    const filter = projectFilter(project)
-    const [containers, networks, volumes] = await Promise.all([
-      this.listIds(['docker', 'ps', '--all', '--quiet', '--no-trunc', ...filter]),
-      this.listIds(['docker', 'network', 'ls', '--quiet', '--no-trunc', ...filter]),
-      this.listIds(['docker', 'volume', 'ls', '--quiet', ...filter])
-    ])
+    const list = (kind: ResourceKind): Promise<string[]> => this.listIds([...LIST[kind], ...projectFilter(project)])
+    const [containers, networks, volumes] = await Promise.all([list('containers'), list('networks'), list('volumes')])
     return { containers, networks, volumes }
   }
 
@@ -160,7 +158,7 @@ export class Docker {
 
   /** The names of every volume on the engine, labelled or not. */
   volumeNames(): Promise<string[]> {
-    return this.listIds(['docker', 'volume', 'ls', '--quiet'])
+    return this.listIds(LIST.volumes)
   }
 
   /** The engine's clock: creation times are on it, and a remote engine's
@@ -177,14 +175,9 @@ export class Docker {
   /** Removes resources by id; what Compose could not remove (for example when
    * the compose files are gone) is removed here, by the project's label. */
   async removeResources(resources: ProjectResources): Promise<CommandResult[]> {
-    const calls: string[][] = [
-      resources.containers.length ? ['docker', 'rm', '--force', '--volumes', ...resources.containers] : [],
-      resources.networks.length ? ['docker', 'network', 'rm', ...resources.networks] : [],
-      resources.volumes.length ? ['docker', 'volume', 'rm', '--force', ...resources.volumes] : []
-    ].filter((argv) => argv.length > 0)
     const results: CommandResult[] = []
     // In order: containers hold the networks and volumes.
-    for (const argv of calls) results.push(await this.run(argv, LIMITS.down))
+    for (const argv of removalArgvs(resources)) results.push(await this.run(argv, LIMITS.down))
     return results
   }
 

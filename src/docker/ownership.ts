@@ -17,10 +17,8 @@
 // A lock on the engine would close it, but Docker has no lock a project can
 // take without creating a resource of its own.
 import { InputError } from '../errors.js'
-import type { ProjectInventory, ProjectResources, ResourceKind } from './argv.js'
+import { RESOURCE_KINDS, type ProjectInventory, type ProjectResources, type ResourceKind } from './argv.js'
 import type { EngineReads } from './client.js'
-
-const KINDS: ResourceKind[] = ['containers', 'networks', 'volumes']
 
 /** Names shown per kind in a message; the count says how many there are. */
 const NAMES_SHOWN = 3
@@ -30,12 +28,12 @@ const NAMES_SHOWN = 3
 const PRECISION_MS: Record<ResourceKind, number> = { containers: 1, networks: 1, volumes: 1000 }
 
 export function countResources(resources: ProjectResources): number {
-  return KINDS.reduce((sum, kind) => sum + resources[kind].length, 0)
+  return RESOURCE_KINDS.reduce((sum, kind) => sum + resources[kind].length, 0)
 }
 
 /** `5 containers, 1 network`; with `named`, a few names of each kind too. */
 export function describeResources(resources: ProjectResources, named?: ProjectInventory): string {
-  const parts = KINDS.filter((kind) => resources[kind].length > 0).map((kind) => {
+  const parts = RESOURCE_KINDS.filter((kind) => resources[kind].length > 0).map((kind) => {
     const count = resources[kind].length
     const counted = `${count} ${count === 1 ? kind.replace(/s$/, '') : kind}`
     const names = (named?.[kind] ?? []).filter((item) => resources[kind].includes(item.id)).map((item) => item.name)

@@ -1,6 +1,6 @@
 // The argument vectors asked of Docker and Compose, and what is read back.
 import { describe, expect, it } from '@jest/globals'
-import { composeArgv, eventsArgv, parseEvent } from '../../../src/docker/argv.js'
+import { composeArgv, eventsArgv, parseEvent, removalArgvs } from '../../../src/docker/argv.js'
 
 const target = {
   workingDirectory: '/w',
@@ -35,6 +35,14 @@ describe('argument vectors', () => {
   it('keeps hostile words as single arguments', () => {
     const argv = composeArgv(['docker-compose'], { ...target, files: ['/w/x; rm -rf /.yml'] }, ['up'])
     expect(argv).toContain('/w/x; rm -rf /.yml')
+  })
+
+  it('removes containers before the networks and volumes they hold, and asks nothing of an empty kind', () => {
+    expect(removalArgvs({ containers: ['c1', 'c2'], networks: [], volumes: ['v1'] })).toEqual([
+      ['docker', 'rm', '--force', '--volumes', 'c1', 'c2'],
+      ['docker', 'volume', 'rm', '--force', 'v1']
+    ])
+    expect(removalArgvs({ containers: [], networks: ['n1'], volumes: [] })).toEqual([['docker', 'network', 'rm', 'n1']])
   })
 
   it('streams only the project container events, with a replay window', () => {
