@@ -1,7 +1,7 @@
 // Asks a device address for an answer from inside a container, with the first
 // tool the container has. OpenWISP's celery image has no ping but fping and
 // python3; images with none of them are probed from the vpn container when
-// the namespace check proved that both share one namespace (reach.ts).
+// the namespace check proved that both share one namespace (tunnel.ts).
 import type { CommandResult } from '../docker/command.js'
 import { firstLine, programMissing, type Docker } from '../docker/client.js'
 import type { Container } from '../docker/inspect.js'
