@@ -116,7 +116,9 @@ function composeProbe(healthcheck: Json | undefined): string {
   if (!healthcheck) return NONE
   const test = typeof healthcheck.test === 'string' ? ['CMD-SHELL', healthcheck.test] : healthcheck.test
   if (healthcheck.disable === true || (Array.isArray(test) && test[0] === 'NONE')) return 'disabled'
-  return probe(Array.isArray(test) ? test.map(String) : undefined)
+  // Compose prints a `$` that reaches the container as `$$`, so that its
+  // output reads back the same; the model holds it as the container gets it.
+  return probe(Array.isArray(test) ? test.map((word) => String(word).replaceAll('$$', '$')) : undefined)
 }
 
 function probe(test: string[] | undefined): string {

@@ -266,6 +266,23 @@ describe('compareWithCompose', () => {
     )
   })
 
+  it('reads a `$$` in the healthcheck as Compose does: one `$` in the container, `$$` in its output', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otc-dollar-'))
+    const shell = 'test -n "$$HOME" && grep -q tun0 /proc/net/route'
+    writeFileSync(
+      join(dir, 'docker-compose.yml'),
+      `services:\n  openvpn:\n    image: vpn\n    healthcheck:\n      test: ["CMD-SHELL", ${JSON.stringify(shell)}]\n`
+    )
+    // What `docker compose config --format json` prints for that file.
+    const config = { services: { openvpn: { healthcheck: { test: ['CMD-SHELL', shell] } } } }
+    const options = { ...OPTIONS, tunnelServices: [] }
+    expect(compareWithCompose(loadProject(dir), config, options)).toEqual([])
+    config.services.openvpn.healthcheck.test[1] = shell.replace('HOME', 'USER')
+    expect(summary(compareWithCompose(loadProject(dir), config, options))).toEqual([
+      'warning compose-mismatch openvpn docker-compose.yml:5'
+    ])
+  })
+
   it("counts the dependency that network_mode: service: implies as Compose's own", () => {
     const config = {
       services: {
