@@ -10,7 +10,7 @@ import { loadEnvironment, type Environment } from './dotenv.js'
 import type { SourceLocation } from '../findings.js'
 import { applyIncludes, type IncludeScope } from './include.js'
 import type { ComposeSources } from './project.js'
-import { interpolate, InterpolationError, type Lookup } from './interpolate.js'
+import { interpolate, InterpolationError, type Interpolated, type Lookup } from './interpolate.js'
 import { findSecrets, passedThrough, type Secret } from './secrets.js'
 import { mapEntries, type MapNode, type TreeNode } from './located-tree.js'
 import { parseYamlTree } from './yaml-tree.js'
@@ -90,9 +90,11 @@ function loadFiles(files: string[], scope: IncludeScope, reading: Reading): MapN
     return scope.environment.get(name)
   }
   const cache = new Map<string, MapNode>()
+  const interpolated = new Map<string, Interpolated>()
   // A file that several services extend is read once.
   const load = (file: string): MapNode => {
-    const root = cache.get(file) ?? normalizeServices(interpolateTree(readTree(file, reading), lookup) as MapNode)
+    const root =
+      cache.get(file) ?? normalizeServices(interpolateTree(readTree(file, reading), lookup, interpolated) as MapNode)
     cache.set(file, root)
     return root
   }
@@ -113,19 +115,25 @@ function readTree(file: string, reading: Reading): MapNode {
   return parseYamlTree(utf8Text(readSourceFile(file, 'compose file'), file), file)
 }
 
-/** Values are interpolated, keys are not (as Compose). */
-function interpolateTree(node: TreeNode, lookup: Lookup): TreeNode {
+/** Values are interpolated, keys are not (as Compose). Each distinct text is
+ * interpolated once (`done`): what aliases and merge keys copy into every
+ * service repeats the same few texts thousands of times in a large file. */
+function interpolateTree(node: TreeNode, lookup: Lookup, done: Map<string, Interpolated>): TreeNode {
   if (node.kind === 'map')
-    return { ...node, entries: mapEntries(node.entries, (entry) => interpolateTree(entry, lookup)) }
-  if (node.kind === 'seq') return { ...node, items: node.items.map((item) => interpolateTree(item, lookup)) }
+    return { ...node, entries: mapEntries(node.entries, (entry) => interpolateTree(entry, lookup, done)) }
+  if (node.kind === 'seq') return { ...node, items: node.items.map((item) => interpolateTree(item, lookup, done)) }
   if (typeof node.value !== 'string' || !node.value.includes('$')) return node
-  try {
-    const { value, variables } = interpolate(node.value, lookup)
-    return { ...node, value, variables: variables.length > 0 ? variables : undefined }
-  } catch (error) {
-    if (!(error instanceof InterpolationError)) throw error
-    throw new ComposeFileError(`${node.at.file}:${node.at.line}: ${error.message}`, node.at)
+  let result = done.get(node.value)
+  if (!result) {
+    try {
+      result = interpolate(node.value, lookup)
+    } catch (error) {
+      if (!(error instanceof InterpolationError)) throw error
+      throw new ComposeFileError(`${node.at.file}:${node.at.line}: ${error.message}`, node.at)
+    }
+    done.set(node.value, result)
   }
+  return { ...node, value: result.value, variables: result.variables.length > 0 ? result.variables : undefined }
 }
 
 function serviceNodes(root: MapNode): [string, MapNode][] {
