@@ -38,6 +38,7 @@ export interface Subnet {
 export function parseSubnet(value: string): Subnet {
   let range: [Address, number]
   try {
+    if (!isPlainAddress(value.split('/')[0]!)) throw new Error('not plain')
     range = ipaddr.parseCIDR(value)
   } catch {
     throw new Error(`'${value}' is not a CIDR. Write it like 10.8.0.0/24.`)
@@ -48,6 +49,14 @@ export function parseSubnet(value: string): Subnet {
   const cidr = `${network.toString()}/${range[1]}`
   if (network.toString() !== range[0].toString()) throw new Error(`'${value}' has host bits set. Did you mean ${cidr}?`)
   return { cidr, range: [network, range[1]] }
+}
+
+/** An IPv6 address, or an IPv4 one in four decimal parts: ipaddr.js also
+ * reads the legacy forms (`010.8.0.10` as octal 8.8.0.10, `10.8` as
+ * 10.0.0.8, hex parts), which would turn a mistyped device address into
+ * another, public one. */
+export function isPlainAddress(text: string): boolean {
+  return text.includes(':') ? ipaddr.IPv6.isValid(text) : ipaddr.IPv4.isValidFourPartDecimal(text)
 }
 
 const RTF_UP = 0x1

@@ -2,7 +2,7 @@
 // addresses to probe. A subnet or address that cannot be a device behind the
 // tunnel is refused with the reason.
 import ipaddr from 'ipaddr.js'
-import { parseSubnet, type Subnet } from '../checks/routes.js'
+import { isPlainAddress, parseSubnet, type Subnet } from '../checks/routes.js'
 import { InputError } from '../errors.js'
 import { quoted } from './inputs.js'
 
@@ -28,7 +28,7 @@ const NOT_A_DEVICE: Record<string, string> = {
 }
 
 export function readAddress(value: string): string {
-  if (!ipaddr.isValid(value) || value.includes('/')) {
+  if (!isPlainAddress(value)) {
     throw new InputError(
       'probe-targets',
       `${quoted(value)} is not an IP address. List device management IPs like 10.8.0.10.`

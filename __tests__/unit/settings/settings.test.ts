@@ -106,6 +106,11 @@ describe('readSettings', () => {
     [{ 'management-subnet': '10.8.0.1/24' }, 'management-subnet', 'Did you mean 10.8.0.0/24?'],
     [{ 'probe-targets': '10.8.0.300' }, 'probe-targets', 'is not an IP address'],
     [{ 'probe-targets': '10.8.0.0/24' }, 'probe-targets', 'is not an IP address'],
+    // Legacy IPv4 forms ipaddr.js reads as other addresses (8.8.0.10, 10.0.0.8).
+    [{ 'probe-targets': '010.8.0.10' }, 'probe-targets', 'is not an IP address'],
+    [{ 'probe-targets': '10.8' }, 'probe-targets', 'is not an IP address'],
+    [{ 'probe-targets': '0x0a.8.0.10' }, 'probe-targets', 'is not an IP address'],
+    [{ 'management-subnet': '010.8.0.0/24' }, 'management-subnet', 'is not a CIDR'],
     [{ 'probe-targets': '10.8.0.10,fe80::9ef8:9b0:171c:68b3%tun0' }, 'probe-targets', 'is a link-local address'],
     [{ 'probe-targets': 'fe80::1' }, 'probe-targets', "e.g. the server's own tun0"],
     [{ 'probe-targets': '169.254.1.1' }, 'probe-targets', 'is a link-local address'],
