@@ -115,3 +115,19 @@ describe('missing tools', () => {
     expect(run.main.outputs.get('result')).toBe('failed')
   })
 })
+
+describe('a runner file that is missing', () => {
+  it('is one error naming it, and no stack trace', () => {
+    // The runner always creates GITHUB_OUTPUT; if it is gone, the failure to
+    // set the `result` output must not end in a trace.
+    const missing = join(tmpdir(), 'otc-no-such-dir', 'output')
+    const run = runAction(
+      { mode: 'lint', 'working-directory': 'demo', logs: 'loud' },
+      { env: { GITHUB_OUTPUT: missing } }
+    )
+    const errors = annotations(run.main, 'error')
+    expect(errors).toEqual([expect.stringContaining("Input 'logs'")])
+    expect(run.main.exitCode).toBe(1)
+    expect(run.main.stdout + run.main.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  })
+})

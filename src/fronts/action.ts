@@ -81,7 +81,12 @@ function failClearly(error: unknown, workspace: string): void {
     const reason = error instanceof Error ? error.message : String(error)
     core.error(`Unexpected error: ${reason}. Re-run with debug logging (ACTIONS_STEP_DEBUG) and report it.`)
   }
-  // A workflow that reads `result` sees the failure too.
-  core.setOutput('result', 'failed')
   process.exitCode = 1
+  // A workflow that reads `result` sees the failure too, unless the failure
+  // is the outputs file itself: the error above already says so.
+  try {
+    core.setOutput('result', 'failed')
+  } catch {
+    // Nothing more can be said where the runner reads outputs.
+  }
 }
