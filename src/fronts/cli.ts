@@ -13,7 +13,7 @@ import { execute, type Log, type StartedProject } from '../engine/run.js'
 import { UserError } from '../errors.js'
 import { place } from '../report/annotations.js'
 import { textReport } from '../report/text.js'
-import { INPUTS } from '../settings/inputs.js'
+import { fromOptions, INPUTS } from '../settings/inputs.js'
 import { readReportPath } from '../settings/paths.js'
 import { readSettings } from '../settings/settings.js'
 import { inert } from './inert.js'
@@ -26,7 +26,7 @@ Checks an OpenWISP deployment's management tunnel. Options are the action's
 inputs (see the README): ${Object.keys(INPUTS)
   .map((o) => `--${o}`)
   .join(', ')}.
-Lists take commas; an option may be repeated. Also:
+Lists take commas, and a list option may be repeated. Also:
   --json FILE   write the JSON report to FILE (- for standard output)
   --verbose     show every command run
   --version     the version
@@ -80,8 +80,7 @@ async function cli(argv: string[]): Promise<number> {
     console.log(values.help ? USAGE : packageJson.version)
     return 0
   }
-  const option = (name: string): string => ((values as Record<string, string[] | undefined>)[name] ?? []).join(',')
-  const settings = readSettings(option, process.env, process.cwd())
+  const settings = readSettings(fromOptions(values as Record<string, string[] | undefined>), process.env, process.cwd())
   // Checked before anything starts: a report that cannot be written is bad input.
   const jsonPath = values.json === undefined ? undefined : readReportPath(values.json, settings.workspace)
   const verbose = Boolean(values.verbose)

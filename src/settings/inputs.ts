@@ -30,6 +30,29 @@ export const INPUTS: Record<string, string> = {
   'stop-timeout': String(DEFAULT_STOP_TIMEOUT_SEC)
 }
 
+/** The inputs that take a list; every other one takes one value. */
+const LIST_INPUTS = new Set([
+  'compose-file',
+  'env-file',
+  'profiles',
+  'tunnel-services',
+  'management-subnet',
+  'probe-targets',
+  'resilience'
+])
+
+/** The inputs as the CLI's repeatable options give them: a list's values
+ * joined, one value for any other input (a second one is a mistake, not a
+ * list: `--mode lint --mode full`). */
+export function fromOptions(values: Record<string, string[] | undefined>): InputSource {
+  return (name) => {
+    const given = values[name] ?? []
+    if (given.length > 1 && !LIST_INPUTS.has(name))
+      throw new InputError(name, `given ${given.length} times; it takes one value. Give the option once.`)
+    return given.join(',')
+  }
+}
+
 /** Lists accept newlines or commas, as the README promises. */
 export function list(value: string): string[] {
   return value
