@@ -41,13 +41,13 @@ export function parseSubnet(value: string): Subnet {
     if (!isPlainAddress(value.split('/')[0]!)) throw new Error('not plain')
     range = ipaddr.parseCIDR(value)
   } catch {
-    throw new Error(`'${value}' is not a CIDR. Write it like 10.8.0.0/24.`)
+    throw new Error('is not a CIDR. Write it like 10.8.0.0/24.')
   }
   const network = ipaddr.IPv4.isValid(value.split('/')[0])
     ? ipaddr.IPv4.networkAddressFromCIDR(value)
     : ipaddr.IPv6.networkAddressFromCIDR(value)
   const cidr = `${network.toString()}/${range[1]}`
-  if (network.toString() !== range[0].toString()) throw new Error(`'${value}' has host bits set. Did you mean ${cidr}?`)
+  if (network.toString() !== range[0].toString()) throw new Error(`has host bits set. Did you mean ${cidr}?`)
   return { cidr, range: [network, range[1]] }
 }
 

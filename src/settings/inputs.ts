@@ -77,5 +77,25 @@ export function matching(name: string, value: string, pattern: RegExp, what: str
 
 /** A value for a message, cut short when long: an annotation shows one line. */
 export function quoted(value: string): string {
-  return value.length <= 80 ? `'${value}'` : `'${value.slice(0, 60)}…' (${value.length} characters)`
+  const { text, cutFrom } = cut(value, 80, 60)
+  return cutFrom === undefined ? `'${text}'` : `'${text}…' (${cutFrom} characters)`
+}
+
+/** A value written bare in a message (a path), cut short when very long. */
+export function shortened(value: string): string {
+  const { text, cutFrom } = cut(value, 200, 180)
+  return cutFrom === undefined ? text : `${text}… (${cutFrom} characters)`
+}
+
+/** Up to `max` characters shown whole; a longer value is cut to `keep`,
+ * between characters (an emoji is never split). Control characters are
+ * escaped: an ESC in an annotation would colour the log. */
+function cut(value: string, max: number, keep: number): { text: string; cutFrom?: number } {
+  const characters = [...value]
+  const long = characters.length > max
+  const text = (long ? characters.slice(0, keep).join('') : value).replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+  )
+  return long ? { text, cutFrom: characters.length } : { text }
 }

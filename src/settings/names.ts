@@ -13,8 +13,8 @@ import { matching } from './inputs.js'
 // find them by that name through Docker's DNS, which needs short labels.
 // The default name is cut to the same length.
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
-const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
-const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/
+const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/
 
 export function serviceName(name: string, value: string): string {
   return matching(name, value, SERVICE_NAME, 'a Compose service name')

@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { notAFile } from '../compose/source-file.js'
 import { InputError } from '../errors.js'
+import { shortened } from './inputs.js'
 
 /** Where relative paths start and annotations are placed: the runner's
  * workspace, or the current directory outside a runner. */
@@ -17,7 +18,7 @@ export function readDirectory(value: string, workspace: string): string {
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
     throw new InputError(
       'working-directory',
-      `${directory} is not a directory. Check out the repository first, or fix the path.`
+      `${shortened(directory)} is not a directory. Check out the repository first, or fix the path.`
     )
   }
   return directory
@@ -27,7 +28,8 @@ export function readFiles(name: string, values: string[], directory: string): st
   return values.map((value) => {
     const file = resolve(directory, value)
     const problem = notAFile(file)
-    if (problem) throw new InputError(name, `${file} ${problem}. Fix the path (it is relative to working-directory).`)
+    if (problem)
+      throw new InputError(name, `${shortened(file)} ${problem}. Fix the path (it is relative to working-directory).`)
     return file
   })
 }

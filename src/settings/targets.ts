@@ -11,7 +11,7 @@ export function readSubnet(value: string): Subnet {
   try {
     return parseSubnet(value)
   } catch (error) {
-    throw new InputError('management-subnet', (error as Error).message)
+    throw new InputError('management-subnet', `${quoted(value)} ${(error as Error).message}`)
   }
 }
 

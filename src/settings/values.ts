@@ -6,7 +6,7 @@ import type { ResilienceEvent } from '../checks/recovery.js'
 import { isStopTimeout, MAX_STOP_TIMEOUT_SEC } from '../docker/teardown.js'
 import { InputError } from '../errors.js'
 import type { Mode } from '../report/schema.js'
-import { quoted } from './inputs.js'
+import { quoted, shortened } from './inputs.js'
 
 const RESILIENCE_EVENTS: readonly ResilienceEvent[] = ['restart', 'recreate']
 
@@ -61,7 +61,7 @@ export function positiveSeconds(name: string, value: string): number {
   if (seconds > MAX_TIMEOUT_SEC) {
     throw new InputError(
       name,
-      `${value} seconds is more than a day (${MAX_TIMEOUT_SEC} s), far longer than a tunnel check needs (a GitHub-hosted job ends after 6 hours). Write at most ${MAX_TIMEOUT_SEC}.`
+      `${shortened(value)} seconds is more than a day (${MAX_TIMEOUT_SEC} s), far longer than a tunnel check needs (a GitHub-hosted job ends after 6 hours). Write at most ${MAX_TIMEOUT_SEC}.`
     )
   }
   return seconds

@@ -169,6 +169,25 @@ describe('bounds on hostile input', () => {
     )
   })
 
+  it('keeps every message short and on one line, whatever the value', () => {
+    const huge = 'x'.repeat(100_000)
+    const cases: Record<string, string>[] = [
+      { 'compose-file': huge },
+      { 'env-file': huge },
+      { 'working-directory': huge },
+      { 'management-subnet': huge },
+      { 'health-timeout': `9${'0'.repeat(10_000)}` },
+      { 'vpn-service': huge },
+      { profiles: huge }
+    ]
+    for (const inputs of cases) expect(inputError(inputs).message.length).toBeLessThan(600)
+    expect(inputError({ 'management-subnet': '\u001b[31mred' }).message).toContain("'\\x1b[31mred' is not a CIDR")
+    // Cut between characters: the emoji at the cut stays whole.
+    expect(inputError({ 'project-name': `${'a'.repeat(59)}🙂${'a'.repeat(30)}` }).message).toContain(
+      `${'a'.repeat(59)}🙂…'`
+    )
+  })
+
   describe('says what a compose or env file is when it is not a file, without opening it', () => {
     const dir = mkdtempSync(join(workspace, 'kinds-'))
     mkdirSync(join(dir, 'folder.yml'))
