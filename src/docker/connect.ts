@@ -23,7 +23,7 @@ export async function connectDocker(runner: CommandRunner): Promise<Docker> {
   }
   if (client.exitCode !== 0) {
     throw new DockerUnavailableError(
-      `The Docker daemon does not answer: ${whyNoAnswer(client)}. Start it, or set DOCKER_HOST / a Docker context that reaches it.`
+      `The Docker daemon does not answer: ${sentence(whyNoAnswer(client))} Start it, or set DOCKER_HOST / a Docker context that reaches it.`
     )
   }
   if (isComposeV2(plugin)) return new Docker(runner, COMPOSE_PLUGIN)
@@ -61,6 +61,11 @@ function isComposeV2(result: CommandResult): boolean {
 
 /** Why `docker version` got no answer: a daemon that hangs says nothing, and
  * is stopped at the time limit. */
+/** Docker's own message may end in a question mark or a full stop already. */
+function sentence(text: string): string {
+  return /[.?!]$/.test(text) ? text : `${text}.`
+}
+
 function whyNoAnswer(result: CommandResult): string {
   if (result.killed)
     return `it did not answer within ${LIMITS.query / 1000} s (\`docker version\` was stopped at that time limit)`

@@ -78,10 +78,13 @@ describe('connectDocker', () => {
       [
         [
           'docker version',
-          { exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' }
+          {
+            exitCode: 1,
+            stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'
+          }
         ]
       ],
-      'The Docker daemon does not answer: Cannot connect'
+      'The Docker daemon does not answer: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running? Start it'
     ],
     [
       'a hung daemon',
