@@ -8,15 +8,17 @@ import { DEV, ROUTE_SUBNET } from './proc.js'
 export const PROJECT = 'schema-unit'
 
 export type Answer = Partial<CommandResult> & { lines?: string[] }
+/** A fixed answer, answers in turn, or one computed from the command line (for an engine with state). */
+export type Rule = [RegExp, Answer | Answer[] | ((line: string) => Answer)]
 
 /** A Docker engine from a script: the first rule whose pattern matches the
  * command line answers it (default: exit 0, no output). A list of answers is
- * given in turn, the last one from then on. `lines` are streamed to onLine,
- * as `docker events` does. */
+ * given in turn, the last one from then on; a function answers from the
+ * command line. `lines` are streamed to onLine, as `docker events` does. */
 export class ScriptedEngine implements CommandRunner {
   readonly calls: string[] = []
   private readonly asked = new Map<RegExp, number>()
-  constructor(private readonly rules: [RegExp, Answer | Answer[]][]) {}
+  constructor(private readonly rules: Rule[]) {}
   async run(argv: string[], options: RunOptions): Promise<CommandResult> {
     const line = argv.join(' ')
     this.calls.push(line)
@@ -29,6 +31,7 @@ export class ScriptedEngine implements CommandRunner {
     const rule = this.rules.find(([pattern]) => pattern.test(line))
     if (!rule) return {}
     const [pattern, answers] = rule
+    if (typeof answers === 'function') return answers(line)
     if (!Array.isArray(answers)) return answers
     const turn = this.asked.get(pattern) ?? 0
     this.asked.set(pattern, turn + 1)
@@ -85,7 +88,7 @@ export interface EngineState {
   vpn: RawOptions
   workers: RawOptions[]
   /** /proc/self/ns/net and /proc/net/* by container id; `devLater` is
-   * /proc/net/dev from its second reading on (after the probe). */
+   * /proc/net/dev read right after a probe (read before one, it is `dev`). */
   namespaces: Record<string, { id: string; route: string; dev: string; devLater?: string }>
 }
 
@@ -94,13 +97,19 @@ export const ENGINE_TIME = '2026-11-28T12:00:00.000000000Z'
 
 /** Full mode: the project does not exist until `up` (the first listing is
  * the ownership check), and its containers are created after ENGINE_TIME. */
-function fullModeRules(all: RawOptions[], ids: string[]): [RegExp, Answer | Answer[]][] {
+function fullModeRules(all: RawOptions[], ids: string[]): Rule[] {
   const created = all.map((options, i) => `${ids[i]}\t/${options.name}\t2026-11-28T12:00:01.000000000Z`)
   return [
     [/^docker ps --all --quiet/, [{ stdout: '' }, { stdout: ids.join('\n') }]],
     [/^docker info --format/, { stdout: `${ENGINE_TIME}\n` }],
     [/^docker container inspect --format/, { stdout: `${created.join('\n')}\n` }]
   ]
+}
+
+/** The counters read before (even readings) and after (odd ones) each probe. */
+function aroundProbes(before: string, after: string): () => Answer {
+  let readings = 0
+  return () => ({ stdout: readings++ % 2 === 0 ? before : after })
 }
 
 export function engine(state: EngineState, { full = false } = {}): ScriptedEngine {
@@ -144,11 +153,11 @@ export function engine(state: EngineState, { full = false } = {}): ScriptedEngin
       }
     ],
     [/^docker logs .* (\S+)-id$/, { lines: ['2026-11-28T12:00:08.5Z worker: ready'] }],
-    ...Object.entries(state.namespaces).flatMap(([id, ns]): [RegExp, Answer | Answer[]][] => [
+    ...Object.entries(state.namespaces).flatMap(([id, ns]): Rule[] => [
       // readlink /proc/self/ns/net, then cat /proc/net/route … /proc/net/dev, in one sh -c.
       [new RegExp(`^docker exec ${id} sh -c `), { stdout: `${ns.id}\n${ns.route}${ns.dev}\n` }],
-      // Read right before and right after the probe.
-      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), [{ stdout: ns.dev }, { stdout: ns.devLater ?? ns.dev }]]
+      // Read right before and right after each probe.
+      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), aroundProbes(ns.dev, ns.devLater ?? ns.dev)]
     ]),
     // The workers have no probe tool (like the fixture worker image); the vpn container has ping.
     [/^docker exec openvpn-id ping /, { stdout: '64 bytes from 10.8.0.10: icmp_seq=1 ttl=64 time=0.368 ms\n' }],

@@ -37,6 +37,8 @@ export async function probeNamespace(
     !stop?.aborted
   ) {
     await delay(RETRY_MS)
+    // Ended while waiting: a warm-up must not queue one more probe ahead of the confirming one.
+    if (stop?.aborted) break
     probe = await once()
   }
   return probe

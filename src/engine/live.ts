@@ -2,7 +2,8 @@
 // be healthy, check the tunnel, and collect the diagnostics of a failure.
 import { waitForHealthy, type HealthOutcome } from '../checks/health.js'
 import { confirmStability, StabilityWatch } from '../checks/stability.js'
-import { checkTunnelServices, checkVpnTunnel, type VpnTunnel } from '../checks/tunnel.js'
+import { checkVpnTunnel, type VpnTunnel } from '../checks/tunnel.js'
+import { checkTunnelServices } from '../checks/tunnel-workers.js'
 import type { ComposeModel } from '../compose/model.js'
 import type { ComposeProject } from '../compose/project.js'
 import { LIMITS, type Docker } from '../docker/client.js'

@@ -4,13 +4,8 @@
 import { readNamespace, type NamespaceSnapshot, type WorkerWiring } from '../checks/namespace.js'
 import { judgeRecovery, type ResilienceEvent } from '../checks/recovery.js'
 import { confirmStability, StabilityWatch } from '../checks/stability.js'
-import {
-  checkTunnelServices,
-  checkVpnTunnel,
-  type TunnelOptions,
-  type TunnelReport,
-  type VpnTunnel
-} from '../checks/tunnel.js'
+import { checkVpnTunnel, type TunnelOptions, type VpnTunnel } from '../checks/tunnel.js'
+import { checkTunnelServices, type TunnelReport } from '../checks/tunnel-workers.js'
 import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
 import { workerWiring } from './diagnosis.js'

@@ -7,15 +7,14 @@ import { describe, expect, it } from '@jest/globals'
 import { readNamespace } from '../../../src/checks/namespace.js'
 import { RETRY_MS } from '../../../src/checks/outcome.js'
 import { formatRoute } from '../../../src/checks/routes.js'
-import { checkTunnelServices, checkVpnTunnel } from '../../../src/checks/tunnel.js'
+import { checkVpnTunnel } from '../../../src/checks/tunnel.js'
+import { checkTunnelServices } from '../../../src/checks/tunnel-workers.js'
 import { Docker } from '../../../src/docker/client.js'
 import { container, type RawOptions } from '../../helpers/containers.js'
 import { DEV, ROUTE_SUBNET } from '../../helpers/proc.js'
-import { NOT_FOUND, ScriptedEngine, type Answer } from '../../helpers/scripted-engine.js'
+import { NOT_FOUND, ScriptedEngine, type Answer, type Rule } from '../../helpers/scripted-engine.js'
 
 const settings = { vpnService: 'openvpn', managementSubnets: [], probeTargets: ['10.8.0.10'], routeTimeoutSec: 1 }
-// The echo request went out through tun0: its transmit counter moved.
-const DEV_SENT = DEV.replace(/1344 {6}17/, '1428      18')
 const PING = { stdout: '64 bytes from 10.8.0.10: icmp_seq=1 ttl=64 time=0.368 ms\n' }
 const PYTHON = { stdout: 'rtt_ms=0.512\n' }
 const ROUTE_GET = { stdout: '10.8.0.10 dev tun0 src 10.8.0.1 uid 0\n    cache\n' }
@@ -24,17 +23,22 @@ const vpn = container({ service: 'openvpn', health: 'healthy' })
 const worker = (service: string, options: RawOptions = {}) =>
   container({ service, networkMode: 'container:openvpn-id', ...options })
 
-/** Each container's namespace (by id), and what each probe tool (and `ip`) does there. */
+/** Each container's namespace (by id), and what each probe tool (and `ip`)
+ * does there. Every probe a tool runs sends one echo request through tun0. */
 function engineWith(namespaces: Record<string, string>, tools: Record<string, Answer>): ScriptedEngine {
+  let sent = 0
+  const dev = (): string => DEV.replace(/1344 {6}17/, `1344      ${17 + sent}`)
   return new ScriptedEngine([
-    ...Object.entries(namespaces).flatMap(([id, ns]): [RegExp, Answer | Answer[]][] => [
-      [new RegExp(`^docker exec ${id} sh -c `), { stdout: `${ns}\n${ROUTE_SUBNET}${DEV}\n` }],
-      // Read right before and right after the probe.
-      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), [{ stdout: DEV }, { stdout: DEV_SENT }]]
+    ...Object.entries(namespaces).flatMap(([id, ns]): Rule[] => [
+      [new RegExp(`^docker exec ${id} sh -c `), () => ({ stdout: `${ns}\n${ROUTE_SUBNET}${dev()}\n` })],
+      [new RegExp(`^docker exec ${id} cat /proc/net/dev$`), () => ({ stdout: dev() })]
     ]),
-    ...Object.entries(tools).map(([pattern, answer]): [RegExp, Answer] => [
+    ...Object.entries(tools).map(([pattern, answer]): Rule => [
       new RegExp(`^docker exec ${pattern}`),
-      answer
+      (line) => {
+        if (/ (ping|fping|python3) /.test(line)) sent++
+        return answer
+      }
     ]),
     [/^docker exec \S+ (ping|fping|python3|ip) /, NOT_FOUND]
   ])
@@ -44,7 +48,7 @@ const probesOf = (runner: ScriptedEngine, id: string) =>
   runner.calls.filter((call) => new RegExp(`^docker exec ${id} (ping|fping|python3) `).test(call))
 
 describe('device probes', () => {
-  it('start from the vpn container with its routes, before any worker is read, and answer for every worker in its namespace', async () => {
+  it('warm up from the vpn container before any worker is read; one probe from it, after every worker was read, answers for all in its namespace', async () => {
     const runner = engineWith(
       { 'openvpn-id': 'net:[100]', 'celery-id': 'net:[100]', 'beat-id': 'net:[100]' },
       { 'openvpn-id ping ': PING, 'openvpn-id ip route get ': ROUTE_GET }
@@ -66,9 +70,14 @@ describe('device probes', () => {
       ['beat', 'passed', 'demo-openvpn-1']
     ])
     expect(reach[0].evidence.tun0_tx_packets_sent).toBe(1)
-    // No worker probed: the vpn container's one answer served both.
+    // No worker probed: one confirming probe of the vpn container served both,
+    // with the tool its warm-up found (the three tried at once, then ping alone).
     expect(runner.calls.filter((call) => /^docker exec (celery|beat)-id (ping|fping|python3) /.test(call))).toEqual([])
-    expect(probesOf(runner, 'openvpn-id')).toHaveLength(3)
+    const probes = probesOf(runner, 'openvpn-id')
+    expect(probes).toHaveLength(4)
+    expect(probes[3]).toMatch(/ ping /)
+    const lastRead = runner.calls.map((call) => /^docker exec (celery|beat)-id sh -c /.test(call)).lastIndexOf(true)
+    expect(runner.calls.lastIndexOf(probes[3])).toBeGreaterThan(lastRead)
   })
 
   it('come from one worker of the namespace when the vpn container has no probe tool', async () => {
@@ -168,7 +177,7 @@ describe('the vpn container probe no worker takes', () => {
     const vpnTunnel = await checkVpnTunnel(docker, vpn, { ...settings, routeTimeoutSec: 60 })
     const workers = new Map([['celery', [worker('celery', { networkMode: 'demo_default' })]]])
     await checkTunnelServices(docker, vpnTunnel, workers, { ...settings, routeTimeoutSec: 60 })
-    await vpnTunnel.probes.get('10.8.0.10')
+    await vpnTunnel.warmUp.get('10.8.0.10')
     const asked = probesOf(runner, 'openvpn-id').length
     await new Promise((resolve) => setTimeout(resolve, 4 * RETRY_MS))
     expect(probesOf(runner, 'openvpn-id')).toHaveLength(asked)
