@@ -183,6 +183,7 @@ const COMMAND_KINDS = [
   [/^docker (container|network|volume) inspect --format /, 'inventory (inspect created times)'],
   [/^docker container inspect /, 'container inspect (state)'],
   [/^docker(-compose| compose) .* up /, 'compose up'],
+  [/^docker exec \S+ sh -c 'cat \/proc\/net\/dev;/, 'exec: counters, probe, counters (one sh -c)'],
   [/^docker exec \S+ sh -c /, 'exec: namespace (readlink + cat)'],
   [/^docker exec \S+ (readlink|cat \/proc\/net\/route)/, 'exec: namespace, no shell'],
   [/^docker exec \S+ (ping|fping|python3) /, 'exec: probe'],

@@ -6,6 +6,7 @@ import type { CommandResult } from '../docker/command.js'
 import { firstLine, programMissing, type Docker } from '../docker/client.js'
 import type { Container } from '../docker/inspect.js'
 import { ECHO_REQUESTS, parseRouteGet, PROBE_WAIT_SEC, type KernelRoute, type ProbeAnswer } from './reach-judge.js'
+import { parseInterfaceCounters, type InterfaceCounters } from './routes.js'
 
 /** An ICMP echo over an unprivileged datagram socket: Docker sets
  * net.ipv4.ping_group_range for every group, so a non-root user may send it. */
@@ -40,6 +41,39 @@ const PROBE_TOOLS: ProbeTool[] = [
   { name: 'python3', argv: (target) => ['python3', '-c', PYTHON_ICMP, target], roundTrip: /rtt_ms=([\d.]+)/ }
 ]
 
+const MARK = '@otc-probe@'
+/** The tunnel's counters, the probe, the counters again, in one exec: a fixed
+ * script that no input reaches; the tool's argument vector (the target
+ * included) is its positional parameters. The tool's exit code follows the
+ * second mark, on a line of its own whatever the tool printed last. */
+const AROUND_PROBE = `cat /proc/net/dev; echo ${MARK}; "$@" 2>&1; printf '\\n${MARK} %s\\n' "$?"; exec cat /proc/net/dev`
+
+const EXIT_LINE = new RegExp(`^${MARK} \\d+$`)
+
+/** Pure: the parts of the script's output, or undefined when it is not the
+ * script's (a shell that printed something else). */
+export function splitAroundProbe(
+  stdout: string
+): { before: string; output: string; exitCode: number; after: string } | undefined {
+  const lines = stdout.split('\n')
+  const first = lines.indexOf(MARK)
+  const second = lines.findIndex((line, i) => i > first && EXIT_LINE.test(line))
+  if (first < 0 || second < 0) return undefined
+  return {
+    before: lines.slice(0, first).join('\n'),
+    output: lines.slice(first + 1, second).join('\n'),
+    exitCode: Number(lines[second].slice(MARK.length + 1)),
+    after: lines.slice(second + 1).join('\n')
+  }
+}
+
+/** A probe with the counters read right before and right after it. */
+export interface ProbeAround {
+  answer: ProbeAnswer
+  before: Map<string, InterfaceCounters>
+  after: Map<string, InterfaceCounters>
+}
+
 /** What `docker exec` says when the container is not there to run anything. */
 const CONTAINER_GONE = /No such container|is not running|is restarting|is paused/i
 
@@ -52,6 +86,8 @@ export class Prober {
   private readonly toolOf = new Map<string, ProbeTool | null>()
   /** Containers without `ip`: their policy routing cannot be asked about. */
   private readonly noIp = new Set<string>()
+  /** Containers whose `sh` is missing or does not run the script as written. */
+  private readonly noShell = new Set<string>()
   /** The last probe queued in each namespace: probes of one namespace run one
    * after another, so the tunnel counters read around one are its own. */
   private readonly lanes = new Map<string, Promise<unknown>>()
@@ -102,19 +138,50 @@ export class Prober {
       tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000))
     )
     const gone = containerGone(results[0])
-    if (gone) return { from: container.name, tool: '', answered: false, output: '', gone }
+    if (gone) return goneAnswer(container, gone)
     const found = results.findIndex((result) => !programMissing(result))
     this.toolOf.set(container.id, found < 0 ? null : tools[found])
     if (found < 0) return undefined
-    const tool = tools[found]
     const output = `${results[found].stdout}\n${results[found].stderr}`.trim()
-    const roundTrip = tool.roundTrip.exec(output)
-    return {
-      from: container.name,
-      tool: tool.name,
-      answered: results[found].exitCode === 0,
-      roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined,
-      output
+    return answerOf(container, tools[found], results[found].exitCode, output)
+  }
+
+  /** Counters, probe and counters in one exec, from the first candidate with
+   * a probe tool, when that tool is known (found by an earlier probe) and the
+   * container has a shell; undefined otherwise: then the caller takes one
+   * exec for each. */
+  async probeAround(candidates: Container[], target: string): Promise<ProbeAround | undefined> {
+    const container = candidates.find((candidate) => this.toolOf.get(candidate.id) !== null)
+    const tool = container && this.toolOf.get(container.id)
+    if (!container || !tool || this.noShell.has(container.id)) return undefined
+    const argv = ['sh', '-c', AROUND_PROBE, 'sh', ...tool.argv(target)]
+    const result = await this.docker.exec(container.id, argv, (PROBE_WAIT_SEC + 5) * 1000)
+    const gone = containerGone(result)
+    if (gone) return { answer: goneAnswer(container, gone), before: new Map(), after: new Map() }
+    const parts = splitAroundProbe(result.stdout)
+    if (!parts) {
+      this.noShell.add(container.id)
+      return undefined
     }
+    return {
+      answer: answerOf(container, tool, parts.exitCode, parts.output.trim()),
+      before: parseInterfaceCounters(parts.before),
+      after: parseInterfaceCounters(parts.after)
+    }
+  }
+}
+
+function goneAnswer(container: Container, gone: string): ProbeAnswer {
+  return { from: container.name, tool: '', answered: false, output: '', gone }
+}
+
+function answerOf(container: Container, tool: ProbeTool, exitCode: number, output: string): ProbeAnswer {
+  const roundTrip = tool.roundTrip.exec(output)
+  return {
+    from: container.name,
+    tool: tool.name,
+    answered: exitCode === 0,
+    roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined,
+    output
   }
 }

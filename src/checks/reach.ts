@@ -6,8 +6,8 @@ import type { Container } from '../docker/inspect.js'
 import { readCounters, type NamespaceSnapshot } from './namespace.js'
 import { delay, RETRY_MS } from './outcome.js'
 import type { Prober } from './prober.js'
-import { lostInterfaces, type ReachProbe } from './reach-judge.js'
-import { isTunnelInterface, routeFor } from './routes.js'
+import { lostInterfaces, type KernelRoute, type ProbeAnswer, type ReachProbe } from './reach-judge.js'
+import { isTunnelInterface, routeFor, type InterfaceCounters } from './routes.js'
 
 /** Probes a target from a namespace, asking again within the grace period: a
  * device (re)connects to the VPN a moment after the server is up. Asking
@@ -45,9 +45,10 @@ export async function probeNamespace(
 }
 
 /** One probe, with the tunnel interface's counters read right before and
- * right after it. What this cannot rule out: other traffic on the interface
- * during this very window (celery_monitoring pinging a device at the same
- * moment) also moves the counter. */
+ * right after it: in one exec where the probing container has a shell and
+ * its tool is known, else one exec each. What this cannot rule out: other
+ * traffic on the interface during this very window (celery_monitoring
+ * pinging a device at the same moment) also moves the counter. */
 async function probeOnce(
   docker: Docker,
   prober: Prober,
@@ -55,14 +56,25 @@ async function probeOnce(
   target: string,
   iface: string | undefined
 ): Promise<ReachProbe> {
-  const [before, kernelRoute] = await Promise.all([
-    iface ? readCounters(docker, candidates[0]) : undefined,
-    prober.kernelRoute(candidates[0], target)
-  ])
+  const kernelRoute = prober.kernelRoute(candidates[0], target)
+  const around = iface ? await prober.probeAround(candidates, target) : undefined
+  if (around) return withCounters(around.answer, await kernelRoute, iface, around.before, async () => around.after)
+  const before = iface ? await readCounters(docker, candidates[0]) : undefined
   const answer = await prober.probe(candidates, target)
+  return withCounters(answer, await kernelRoute, iface, before, () => readCounters(docker, candidates[0]))
+}
+
+/** The probe with the packets the tunnel interface sent meanwhile. */
+async function withCounters(
+  answer: ProbeAnswer | undefined,
+  kernelRoute: KernelRoute | undefined,
+  iface: string | undefined,
+  before: Map<string, InterfaceCounters> | undefined,
+  readAfter: () => Promise<Map<string, InterfaceCounters>>
+): Promise<ReachProbe> {
   const start = iface ? before?.get(iface) : undefined
   if (!answer || answer.gone || !iface || !start) return { answer, kernelRoute }
-  const counters = await readCounters(docker, candidates[0])
+  const counters = await readAfter()
   const after = counters.get(iface)
   const interfacesAfter = counters.size ? [...counters.keys()] : undefined
   return {

@@ -20,6 +20,8 @@ const workers = new Map(
     [container({ service, networkMode: 'container:openvpn-id' })]
   ])
 )
+/** A ping of the vpn container, alone or in the one-exec script (as its positional parameters). */
+const PING = /^docker exec openvpn-id (sh -c .* sh )?ping -c 1 -W 2 10\.8\.0\.10$/s
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The demo stack's namespace, shared by all three containers; only the vpn
@@ -32,6 +34,8 @@ class Stack {
   routelessReads = 0
   pings = 0
   readonly runner = new ScriptedEngine([
+    // Counters, probe, counters in one exec of the vpn container's shell, once the warm-up found ping.
+    [/^docker exec openvpn-id sh -c cat \/proc\/net\/dev; /, () => this.aroundPing()],
     [/^docker exec \S+ sh -c /, (line) => ({ stdout: `net:[100]\n${this.routes(line)}${this.dev()}\n` })],
     [/^docker exec openvpn-id cat \/proc\/net\/dev$/, () => ({ stdout: this.dev() })],
     [/^docker exec openvpn-id ip route get /, { stdout: `${TARGET} dev tun0 src 10.8.0.1 uid 0\n    cache\n` }],
@@ -48,7 +52,12 @@ class Stack {
   private dev(): string {
     return DEV.replace(/1344 {6}17/, `1344      ${17 + this.pings}`)
   }
-  private ping() {
+  private aroundPing() {
+    const before = this.dev()
+    const { exitCode = 0, stdout } = this.ping()
+    return { stdout: `${before}\n@otc-probe@\n${stdout}\n@otc-probe@ ${exitCode}\n${this.dev()}` }
+  }
+  private ping(): { exitCode?: number; stdout: string } {
     this.pings++
     return this.deviceUp
       ? { stdout: `64 bytes from ${TARGET}: icmp_seq=1 ttl=64 time=${this.pings} ms\n` }
@@ -57,9 +66,7 @@ class Stack {
 
   /** Where the n-th ping (from 1) and the last read of a worker's namespace are in the calls. */
   pingAt(n: number): number {
-    const pings = this.runner.calls.flatMap((call, index) =>
-      /^docker exec openvpn-id ping /.test(call) ? [index] : []
-    )
+    const pings = this.runner.calls.flatMap((call, index) => (PING.test(call) ? [index] : []))
     return pings[n - 1]
   }
   lastWorkerRead(): number {
@@ -84,6 +91,11 @@ describe("the probe that decides a shared worker's reach", () => {
       expect.objectContaining({ round_trip_ms: 2, probed_from: 'demo-openvpn-1', tun0_tx_packets_sent: 1 })
     ])
     expect(stack.pingAt(2)).toBeGreaterThan(stack.lastWorkerRead())
+    // One exec for counters, probe and counters (beside `ip route get`): the tool was known.
+    expect(stack.runner.calls.slice(stack.lastWorkerRead() + 1)).toEqual([
+      `docker exec openvpn-id ip route get ${TARGET}`,
+      expect.stringMatching(PING)
+    ])
   })
 
   it('fails a device that stopped answering after the warm-up answered', async () => {
