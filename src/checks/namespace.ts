@@ -3,7 +3,9 @@
 // namespace, /proc/net/* hold its routes, its own addresses and its
 // interface counters.
 import type { CommandResult } from '../docker/command.js'
+import { display } from '../docker/display.js'
 import { programMissing, type Docker } from '../docker/client.js'
+import { shortened } from '../docker/logs.js'
 import { joinedContainerId, type Container } from '../docker/inspect.js'
 import type { Outcome } from './outcome.js'
 import {
@@ -65,35 +67,51 @@ const READ_TABLES = ['cat', ...PROC_FILES]
 const READ_BOTH = ['sh', '-c', 'readlink /proc/self/ns/net; exec cat "$@"', 'sh', ...PROC_FILES]
 const NAMESPACE_LINK = /^net:\[\d+\]$/
 
-/** The outputs of readlink and of cat, from one exec, or from two where the
+/** The link (undefined when it could not be read), the tables, and which command failed, how, with what output. */
+type LinkAndTables = Pick<NamespaceSnapshot, 'error'> & { link?: string; tables: ProcTables }
+
+/** The namespace link and the tables, from one exec, or from two where the
  * image has no shell (distroless). */
-async function readLinkAndTables(docker: Docker, id: string): Promise<[CommandResult, CommandResult]> {
-  const both = await docker.exec(id, READ_BOTH)
-  if (programMissing(both)) return Promise.all([docker.exec(id, READ_LINK), docker.exec(id, READ_TABLES)])
+async function readLinkAndTables(docker: Docker, container: Container): Promise<LinkAndTables> {
+  const both = await docker.exec(container.id, READ_BOTH)
+  if (programMissing(both)) return readApart(docker, container)
   const [first, ...rest] = both.stdout.split('\n')
-  const linked = NAMESPACE_LINK.test(first.trim())
-  const as = (program: string[]): string[] => [...both.argv.slice(0, 3), ...program]
-  return [
-    { ...both, argv: as(READ_LINK), exitCode: linked ? 0 : both.exitCode || 1, stdout: linked ? first : '' },
-    { ...both, argv: as(READ_TABLES), stdout: linked ? rest.join('\n') : both.stdout }
-  ]
+  const link = NAMESPACE_LINK.test(first.trim()) ? first.trim() : undefined
+  const tables = splitProcTables(link ? rest.join('\n') : both.stdout)
+  const routed = tables.ipv4.includes('Iface')
+  if (link && routed) return { link, tables }
+  const missing = link ? 'no route table after the link' : routed ? 'no namespace link first' : 'neither'
+  const how = `exited ${both.exitCode}, and its output could not be read as a namespace link and routes (${missing})`
+  return { link, tables, error: failedRead(container, both, how) }
+}
+
+async function readApart(docker: Docker, container: Container): Promise<LinkAndTables> {
+  const [link, cat] = await Promise.all([docker.exec(container.id, READ_LINK), docker.exec(container.id, READ_TABLES)])
+  const tables = splitProcTables(cat.stdout)
+  const failed = link.exitCode !== 0 ? link : !tables.ipv4.includes('Iface') ? cat : undefined
+  return {
+    link: link.exitCode === 0 ? link.stdout.trim() : undefined,
+    tables,
+    error: failed && failedRead(container, failed, `failed (exit ${failed.exitCode})`)
+  }
+}
+
+/** A read named as it ran (the script where it was one), with what it printed, cut: a container can print anything. */
+function failedRead(container: Container, result: CommandResult, how: string): string {
+  const output = shortened(result.stderr.trim() || result.stdout.trim(), 300)
+  return `\`docker exec ${container.name} ${display(result.argv.slice(3))}\` ${how}: ${output}`
 }
 
 export async function readNamespace(docker: Docker, container: Container): Promise<NamespaceSnapshot> {
-  const [link, cat] = await readLinkAndTables(docker, container.id)
-  const tables = splitProcTables(cat.stdout)
-  const routes = [...parseIpv4Routes(tables.ipv4), ...parseIpv6Routes(tables.ipv6)]
-  const unreadable = link.exitCode !== 0 ? link : !tables.ipv4.includes('Iface') ? cat : undefined
+  const { link, tables, error } = await readLinkAndTables(docker, container)
   return {
     container,
-    id: link.exitCode === 0 ? link.stdout.trim() : undefined,
-    routes,
+    id: link,
+    routes: [...parseIpv4Routes(tables.ipv4), ...parseIpv6Routes(tables.ipv6)],
     counters: parseInterfaceCounters(tables.dev),
     routeTable: tables.ipv4.trim() + (tables.ipv6.trim() ? `\n${tables.ipv6.trim()}` : ''),
     localAddresses: parseLocalAddresses(tables.fib, tables.inet6),
-    error: unreadable
-      ? `\`docker exec ${container.name} ${unreadable.argv.slice(3).join(' ')}\` failed (exit ${unreadable.exitCode}): ${unreadable.stderr.trim() || unreadable.stdout.trim()}`
-      : undefined
+    error
   }
 }
 

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
+import { display } from './display.js'
 
 export interface CommandResult {
   argv: string[]
@@ -104,10 +105,6 @@ export class ProcessRunner implements CommandRunner {
   }
 }
 
-function display(argv: string[]): string {
-  return argv.map(quoteForDisplay).join(' ')
-}
-
 /** The debug line of a command's end: how it ended, and when it ran by the
  * process's own clock (ms since it started), so that a run's time can be laid
  * out command by command (`npm run bench` does). */
@@ -127,9 +124,4 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // The group is already gone: nothing left to stop.
   }
-}
-
-/** Renders an argument vector for logs; it is never executed in this form. */
-export function quoteForDisplay(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }

@@ -31,10 +31,9 @@ function timeKey(line: string): string | undefined {
   return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}` : undefined
 }
 
-function shortened(line: string): string {
-  return line.length > MAX_LINE_CHARS
-    ? `${line.slice(0, MAX_LINE_CHARS)}… (${line.length - MAX_LINE_CHARS} more characters)`
-    : line
+/** A text a container printed, cut at `max` characters, saying how many more there were. */
+export function shortened(line: string, max = MAX_LINE_CHARS): string {
+  return line.length > max ? `${line.slice(0, max)}… (${line.length - max} more characters)` : line
 }
 
 /** Collects the lines of `docker logs --tail <readLimit> --timestamps` as

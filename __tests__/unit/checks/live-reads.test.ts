@@ -118,6 +118,8 @@ describe('device probes', () => {
 
 describe('readNamespace', () => {
   const celery = worker('celery')
+  /** The one-exec read as it runs, shown as a shell line. */
+  const SCRIPT = `sh -c 'readlink /proc/self/ns/net; exec cat "$@"' sh /proc/net/route /proc/net/ipv6_route /proc/net/if_inet6 /proc/net/fib_trie /proc/net/dev`
 
   it('reads the namespace link and the tables in one exec', async () => {
     const runner = engineWith({ 'celery-id': 'net:[100]' }, {})
@@ -148,7 +150,7 @@ describe('readNamespace', () => {
     const snapshot = await readNamespace(new Docker(runner, ['docker', 'compose']), celery)
     expect(snapshot.id).toBeUndefined()
     expect(snapshot.error).toBe(
-      '`docker exec demo-celery-1 readlink /proc/self/ns/net` failed (exit 1): Error response from daemon: Container celery-id is not running'
+      `\`docker exec demo-celery-1 ${SCRIPT}\` exited 1, and its output could not be read as a namespace link and routes (neither): Error response from daemon: Container celery-id is not running`
     )
   })
 
@@ -159,8 +161,41 @@ describe('readNamespace', () => {
     )
     const snapshot = await readNamespace(new Docker(runner, ['docker', 'compose']), celery)
     expect(snapshot.id).toBeUndefined()
-    expect(snapshot.error).toContain('readlink /proc/self/ns/net` failed (exit 1): readlink: Permission denied')
+    expect(snapshot.error).toBe(
+      `\`docker exec demo-celery-1 ${SCRIPT}\` exited 0, and its output could not be read as a namespace link and routes (no namespace link first): readlink: Permission denied`
+    )
     expect(snapshot.routes.map(formatRoute)).toContain('10.8.0.0/24 dev tun0')
+  })
+})
+
+describe('a container whose sh prints more than the script does', () => {
+  it('is named with the sh -c command that ran, its real exit code and what it printed, cut', async () => {
+    // A wrapper `sh` that greets first (or prints a password: the report redacts it later, as any output).
+    const banner = `Welcome\n${'x'.repeat(400)}\n`
+    const runner = new ScriptedEngine([
+      [/^docker exec celery-id sh -c /, { exitCode: 0, stdout: `${banner}net:[100]\n${ROUTE_SUBNET}${DEV}\n` }]
+    ])
+    const snapshot = await readNamespace(new Docker(runner, ['docker', 'compose']), worker('celery'))
+    expect(snapshot.id).toBeUndefined()
+    const error = snapshot.error!
+    expect(error).toMatch(
+      /^`docker exec demo-celery-1 sh -c 'readlink \/proc\/self\/ns\/net; exec cat "\$@"' sh \/proc\/net\/route .*\/proc\/net\/dev` exited 0, and its output could not be read as a namespace link and routes \(no namespace link first\): Welcome\nx+… \(\d+ more characters\)$/s
+    )
+    expect(error).not.toContain('readlink /proc/self/ns/net` failed')
+    expect(error.length).toBeLessThan(600)
+    // One exec: the read is not made again with readlink and cat.
+    expect(runner.calls).toHaveLength(1)
+  })
+
+  it('says so when the link came first but no route table followed', async () => {
+    const runner = new ScriptedEngine([
+      [/^docker exec celery-id sh -c /, { exitCode: 3, stdout: 'net:[100]\nsecret-value\n' }]
+    ])
+    const snapshot = await readNamespace(new Docker(runner, ['docker', 'compose']), worker('celery'))
+    expect(snapshot.id).toBe('net:[100]')
+    expect(snapshot.error).toMatch(
+      /` exited 3, and its output could not be read as a namespace link and routes \(no route table after the link\): net:\[100\]\nsecret-value$/
+    )
   })
 })
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { ProcessRunner, quoteForDisplay } from '../../../src/docker/command.js'
+import { ProcessRunner } from '../../../src/docker/command.js'
+import { quoteForDisplay } from '../../../src/docker/display.js'
 
 describe('ProcessRunner', () => {
   const runner = new ProcessRunner()
