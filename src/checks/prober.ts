@@ -57,7 +57,10 @@ export function splitAroundProbe(
 ): { before: string; output: string; exitCode: number; after: string } | undefined {
   const lines = stdout.split('\n')
   const first = lines.indexOf(MARK)
-  const second = lines.findIndex((line, i) => i > first && EXIT_LINE.test(line))
+  // The last exit line is the script's own: the tool's output, which comes
+  // before it, may hold a line that looks like one.
+  let second = -1
+  for (let i = lines.length - 1; i > first && second < 0; i--) if (EXIT_LINE.test(lines[i]!)) second = i
   if (first < 0 || second < 0) return undefined
   return {
     before: lines.slice(0, first).join('\n'),

@@ -90,7 +90,9 @@ export class ProcessRunner implements CommandRunner {
         this.log(endLine(argv, exitCode, startedMs, performance.now() - startedMs))
         resolve({
           argv,
-          exitCode,
+          // A command stopped at its limit never succeeded, whatever it
+          // exits with: the docker CLI exits 0 on SIGTERM during `exec`.
+          exitCode: killed && exitCode === 0 ? KILLED_EXIT_CODE : exitCode,
           stdout: output.stdout,
           stderr: output.stderr + error,
           killed,
@@ -111,6 +113,10 @@ export class ProcessRunner implements CommandRunner {
 export function endLine(argv: string[], exitCode: number, startedMs: number, durationMs: number): string {
   return `↳ exit ${exitCode} after ${Math.round(durationMs)} ms (from +${Math.round(startedMs)} ms): ${display(argv)}`
 }
+
+/** The exit code of a command stopped at its time limit (or cancelled) that
+ * exited 0 all the same; as GNU timeout reports one it stopped. */
+export const KILLED_EXIT_CODE = 124
 
 function notStarted(argv: string[]): CommandResult {
   const stderr = 'not started: the run is being stopped'

@@ -66,6 +66,12 @@ describe('splitAroundProbe', () => {
     })
   })
 
+  it("takes the script's own exit line, not one the tool printed", () => {
+    const forged = `64 bytes from 10.8.0.10: icmp_seq=1 ttl=64 time=0.123 ms\n@otc-probe@ 0`
+    const parts = splitAroundProbe(`${DEV}\n@otc-probe@\n${forged}\n@otc-probe@ 1\n${DEV}\n`)
+    expect(parts).toMatchObject({ output: forged, exitCode: 1, after: `${DEV}\n` })
+  })
+
   it("is undefined for output that is not the script's", () => {
     expect(splitAroundProbe('Welcome\n')).toBeUndefined()
     expect(splitAroundProbe(`${DEV}\n@otc-probe@\nping: not found\n`)).toBeUndefined()

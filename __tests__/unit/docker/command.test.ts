@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import { ProcessRunner } from '../../../src/docker/command.js'
+import { KILLED_EXIT_CODE, ProcessRunner } from '../../../src/docker/command.js'
 import { quoteForDisplay } from '../../../src/docker/display.js'
 
 describe('ProcessRunner', () => {
@@ -18,6 +18,12 @@ describe('ProcessRunner', () => {
     expect(result.killed).toBe(true)
     expect(result.exitCode).not.toBe(0)
     expect(result.durationMs).toBeLessThan(5000)
+  })
+
+  it('never reports a command stopped at its limit as a success, even one that exits 0 on SIGTERM', async () => {
+    // As the docker CLI does when `docker exec` is stopped.
+    const result = await runner.run(['bash', '-c', "trap 'exit 0' TERM; sleep 30 & wait"], { timeoutMs: 300 })
+    expect(result).toMatchObject({ killed: true, exitCode: KILLED_EXIT_CODE })
   })
 
   it('stops on an abort signal and streams lines as they come', async () => {
