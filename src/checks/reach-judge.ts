@@ -78,6 +78,16 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
   const viaTunnel = route !== undefined && isTunnelInterface(route.iface)
   const evidence: Outcome['evidence'] = { target, route: route ? formatRoute(route) : 'none' }
   const { answer } = probe
+  // Without the namespace's routes no answer can be placed on a path: the
+  // route check names why they could not be read.
+  if (snapshot.error) {
+    return {
+      verdict: 'failed',
+      summary: `not judged: the routes of ${snapshot.container.name} could not be read`,
+      evidence,
+      fix: 'See the route check of this container.'
+    }
+  }
   if (!answer && !viaTunnel) {
     return {
       verdict: 'failed',

@@ -2,7 +2,7 @@
 // namespace that lost its network is named instead of the device.
 import { describe, expect, it } from '@jest/globals'
 import { judgeReach, lostInterfaces, parseRouteGet } from '../../../src/checks/reach-judge.js'
-import { DEVICE, silent, withEth0 } from '../../helpers/namespace.js'
+import { DEVICE, silent, vpnSnapshot, withEth0 } from '../../helpers/namespace.js'
 
 describe('parseRouteGet', () => {
   it('reads the device of iproute2 and busybox output, none of an error', () => {
@@ -32,5 +32,17 @@ describe('a namespace that lost its network during the checks', () => {
     expect(judgeReach(withEth0, DEVICE, { answer: silent, interfacesAfter: ['lo', 'tun0', 'eth0'] }).summary).toBe(
       '10.8.0.10 did not answer within 2 s (route: 10.8.0.0/24 dev tun0).'
     )
+  })
+})
+
+describe('a namespace whose routes could not be read', () => {
+  it('is not judged, whatever the probe says, and the route check is named', () => {
+    const unread = { ...vpnSnapshot, routes: [], error: 'the output could not be read' }
+    const answered = { ...silent, answered: true, roundTripMs: 0.1 }
+    expect(judgeReach(unread, DEVICE, { answer: answered, tunnelPacketsSent: 1 })).toMatchObject({
+      verdict: 'failed',
+      summary: 'not judged: the routes of demo-openvpn-1 could not be read',
+      fix: 'See the route check of this container.'
+    })
   })
 })
