@@ -9,10 +9,13 @@ import { ECHO_REQUESTS, parseRouteGet, PROBE_WAIT_SEC, type KernelRoute, type Pr
 import { parseInterfaceCounters, type InterfaceCounters } from './routes.js'
 
 /** An ICMP echo over an unprivileged datagram socket: Docker sets
- * net.ipv4.ping_group_range for every group, so a non-root user may send it. */
+ * net.ipv4.ping_group_range for every group, so a non-root user may send it.
+ * Bound to the interface given after the target (SO_BINDTODEVICE, 25; a
+ * non-root user may bind an unbound socket since Linux 5.7). */
 const PYTHON_ICMP = [
   'import socket,sys,time',
   's=socket.socket(socket.AF_INET,socket.SOCK_DGRAM,socket.IPPROTO_ICMP)',
+  'if len(sys.argv)>2: s.setsockopt(socket.SOL_SOCKET,25,sys.argv[2].encode())',
   `s.settimeout(${PROBE_WAIT_SEC})`,
   't=time.monotonic()',
   "s.sendto(bytes([8,0,0,0,0,0,0,1])+b'openwisp-tunnel-check',(sys.argv[1],0))",
@@ -22,7 +25,9 @@ const PYTHON_ICMP = [
 
 interface ProbeTool {
   name: string
-  argv(target: string): string[]
+  /** With `iface`, the probe is bound to that interface: it leaves by it
+   * and takes an answer only from it, whatever the routes say. */
+  argv(target: string, iface?: string): string[]
   /** Extracts the round trip in milliseconds from the tool's output. */
   roundTrip: RegExp
 }
@@ -30,16 +35,41 @@ interface ProbeTool {
 const PROBE_TOOLS: ProbeTool[] = [
   {
     name: 'ping',
-    argv: (target) => ['ping', '-c', String(ECHO_REQUESTS), '-W', String(PROBE_WAIT_SEC), target],
+    argv: (target, iface) => [
+      'ping',
+      '-c',
+      String(ECHO_REQUESTS),
+      '-W',
+      String(PROBE_WAIT_SEC),
+      ...bound(iface),
+      target
+    ],
     roundTrip: /time[=<]\s*([\d.]+)\s*ms/
   },
   {
     name: 'fping',
-    argv: (target) => ['fping', '-c', String(ECHO_REQUESTS), '-t', String(PROBE_WAIT_SEC * 1000), target],
+    argv: (target, iface) => [
+      'fping',
+      '-c',
+      String(ECHO_REQUESTS),
+      '-t',
+      String(PROBE_WAIT_SEC * 1000),
+      ...bound(iface),
+      target
+    ],
     roundTrip: /([\d.]+) ms/
   },
-  { name: 'python3', argv: (target) => ['python3', '-c', PYTHON_ICMP, target], roundTrip: /rtt_ms=([\d.]+)/ }
+  {
+    name: 'python3',
+    argv: (target, iface) => ['python3', '-c', PYTHON_ICMP, target, ...(iface ? [iface] : [])],
+    roundTrip: /rtt_ms=([\d.]+)/
+  }
 ]
+
+/** ping's and fping's option that binds the probe to an interface. */
+function bound(iface: string | undefined): string[] {
+  return iface ? ['-I', iface] : []
+}
 
 const MARK = '@otc-probe@'
 /** The tunnel's counters, the probe, the counters again, in one exec: a fixed
@@ -122,23 +152,24 @@ export class Prober {
     return { device: result.exitCode === 0 ? parseRouteGet(result.stdout) : undefined, text }
   }
 
-  /** Probes from the first container of the list that has a tool. */
-  async probe(candidates: Container[], target: string): Promise<ProbeAnswer | undefined> {
+  /** Probes from the first container of the list that has a tool, bound to
+   * `iface` when given. */
+  async probe(candidates: Container[], target: string, iface?: string): Promise<ProbeAnswer | undefined> {
     for (const container of candidates) {
-      const answer = await this.probeFrom(container, target)
+      const answer = await this.probeFrom(container, target, iface)
       if (answer) return answer
     }
     return undefined
   }
 
-  private async probeFrom(container: Container, target: string): Promise<ProbeAnswer | undefined> {
+  private async probeFrom(container: Container, target: string, iface?: string): Promise<ProbeAnswer | undefined> {
     const known = this.toolOf.get(container.id)
     if (known === null) return undefined
     // The first time, every tool is tried at once (a miss costs a whole exec);
     // the preferred one of those present answers.
     const tools = known ? [known] : PROBE_TOOLS
     const results = await Promise.all(
-      tools.map((tool) => this.docker.exec(container.id, tool.argv(target), (PROBE_WAIT_SEC + 5) * 1000))
+      tools.map((tool) => this.docker.exec(container.id, tool.argv(target, iface), (PROBE_WAIT_SEC + 5) * 1000))
     )
     const gone = containerGone(results[0])
     if (gone) return goneAnswer(container, gone)
@@ -146,18 +177,18 @@ export class Prober {
     this.toolOf.set(container.id, found < 0 ? null : tools[found])
     if (found < 0) return undefined
     const output = `${results[found].stdout}\n${results[found].stderr}`.trim()
-    return answerOf(container, tools[found], results[found].exitCode, output)
+    return answerOf(container, tools[found], results[found].exitCode, output, iface)
   }
 
   /** Counters, probe and counters in one exec, from the first candidate with
    * a probe tool, when that tool is known (found by an earlier probe) and the
    * container has a shell; undefined otherwise: then the caller takes one
    * exec for each. */
-  async probeAround(candidates: Container[], target: string): Promise<ProbeAround | undefined> {
+  async probeAround(candidates: Container[], target: string, iface?: string): Promise<ProbeAround | undefined> {
     const container = candidates.find((candidate) => this.toolOf.get(candidate.id) !== null)
     const tool = container && this.toolOf.get(container.id)
     if (!container || !tool || this.noShell.has(container.id)) return undefined
-    const argv = ['sh', '-c', AROUND_PROBE, 'sh', ...tool.argv(target)]
+    const argv = ['sh', '-c', AROUND_PROBE, 'sh', ...tool.argv(target, iface)]
     const result = await this.docker.exec(container.id, argv, (PROBE_WAIT_SEC + 5) * 1000)
     const gone = containerGone(result)
     if (gone) return { answer: goneAnswer(container, gone), before: new Map(), after: new Map() }
@@ -167,7 +198,7 @@ export class Prober {
       return undefined
     }
     return {
-      answer: answerOf(container, tool, parts.exitCode, parts.output.trim()),
+      answer: answerOf(container, tool, parts.exitCode, parts.output.trim(), iface),
       before: parseInterfaceCounters(parts.before),
       after: parseInterfaceCounters(parts.after)
     }
@@ -178,11 +209,18 @@ function goneAnswer(container: Container, gone: string): ProbeAnswer {
   return { from: container.name, tool: '', answered: false, output: '', gone }
 }
 
-function answerOf(container: Container, tool: ProbeTool, exitCode: number, output: string): ProbeAnswer {
+function answerOf(
+  container: Container,
+  tool: ProbeTool,
+  exitCode: number,
+  output: string,
+  boundTo: string | undefined
+): ProbeAnswer {
   const roundTrip = tool.roundTrip.exec(output)
   return {
     from: container.name,
     tool: tool.name,
+    boundTo,
     answered: exitCode === 0,
     roundTripMs: roundTrip ? Number(roundTrip[1]) : undefined,
     output

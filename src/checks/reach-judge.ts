@@ -21,6 +21,8 @@ export interface ProbeAnswer {
   answered: boolean
   roundTripMs?: number
   output: string
+  /** The interface the probe was bound to: its answer came in by it. */
+  boundTo?: string
   /** Docker's word that the container cannot run the probe (it stopped, is
    * restarting, or was removed): asking again is pointless. */
   gone?: string
@@ -113,6 +115,7 @@ export function judgeReach(snapshot: NamespaceSnapshot, target: string, probe: R
     }
   }
   Object.assign(evidence, { probed_from: answer.from, tool: answer.tool })
+  if (answer.boundTo) evidence.bound_to = answer.boundTo
   if (answer.roundTripMs !== undefined) evidence.round_trip_ms = answer.roundTripMs
   if (route && probe.tunnelPacketsSent !== undefined)
     evidence[`${route.iface}_tx_packets_sent`] = probe.tunnelPacketsSent

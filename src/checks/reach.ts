@@ -57,10 +57,13 @@ async function probeOnce(
   iface: string | undefined
 ): Promise<ReachProbe> {
   const kernelRoute = prober.kernelRoute(candidates[0], target)
-  const around = iface ? await prober.probeAround(candidates, target) : undefined
+  // Bound to the tunnel, the probe can neither leave nor be answered by
+  // another way: no policy rule or other path can pass for the tunnel.
+  const bindTo = iface && isTunnelInterface(iface) ? iface : undefined
+  const around = iface ? await prober.probeAround(candidates, target, bindTo) : undefined
   if (around) return withCounters(around.answer, await kernelRoute, iface, around.before, async () => around.after)
   const before = iface ? await readCounters(docker, candidates[0]) : undefined
-  const answer = await prober.probe(candidates, target)
+  const answer = await prober.probe(candidates, target, bindTo)
   return withCounters(answer, await kernelRoute, iface, before, () => readCounters(docker, candidates[0]))
 }
 

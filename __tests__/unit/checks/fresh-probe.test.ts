@@ -21,7 +21,7 @@ const workers = new Map(
   ])
 )
 /** A ping of the vpn container, alone or in the one-exec script (as its positional parameters). */
-const PING = /^docker exec openvpn-id (sh -c .* sh )?ping -c 1 -W 2 10\.8\.0\.10$/s
+const PING = /^docker exec openvpn-id (sh -c .* sh )?ping -c 1 -W 2 -I tun0 10\.8\.0\.10$/s
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The demo stack's namespace, shared by all three containers; only the vpn

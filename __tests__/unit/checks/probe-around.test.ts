@@ -47,7 +47,7 @@ class Vpn {
   /** What `sh -c` does with the script: the tool is its positional parameters. */
   private script(line: string): Answer {
     const before = this.dev()
-    if (!line.endsWith(` sh ping -c 1 -W 2 ${DEVICE}`)) return { exitCode: 2, stderr: 'unexpected' }
+    if (!line.endsWith(` sh ping -c 1 -W 2 -I tun0 ${DEVICE}`)) return { exitCode: 2, stderr: 'unexpected' }
     const { stdout } = this.ping()
     return { stdout: `${before}\n@otc-probe@\n${stdout}\n@otc-probe@ 0\n${this.dev()}\n` }
   }
@@ -89,7 +89,7 @@ describe('the probe with its counters in one exec', () => {
     })
     const scripted = engine.runner.calls.filter((call) => SCRIPT.test(call))
     expect(scripted).toHaveLength(1)
-    const script = /^docker exec vpn-id sh -c (.*) sh ping -c 1 -W 2 \S+$/s.exec(scripted[0])![1]
+    const script = /^docker exec vpn-id sh -c (.*) sh ping -c 1 -W 2 -I tun0 \S+$/s.exec(scripted[0])![1]
     expect(script).not.toContain(DEVICE)
     // The second probe was that one exec, beside `ip route get`.
     expect(engine.runner.calls.filter((call) => /^docker exec vpn-id (ping|cat) /.test(call))).toHaveLength(3)

@@ -46,3 +46,13 @@ describe('a namespace whose routes could not be read', () => {
     })
   })
 })
+
+describe('a probe bound to the tunnel interface', () => {
+  it('says so in the evidence', () => {
+    const answered = { ...silent, answered: true, roundTripMs: 0.4, boundTo: 'tun0' }
+    expect(judgeReach(vpnSnapshot, DEVICE, { answer: answered, tunnelPacketsSent: 1 })).toMatchObject({
+      verdict: 'passed',
+      evidence: expect.objectContaining({ bound_to: 'tun0' })
+    })
+  })
+})
