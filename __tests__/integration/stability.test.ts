@@ -39,7 +39,7 @@ function openGate(name: string): void {
  * read (alone, or between the counters in one `sh -c`). */
 function changeDuringReach(name: string, routeTimeoutSec: number, act: () => void): Promise<ActionRun> {
   const probe = new RegExp(
-    `^::debug::\\$ docker exec \\S+ (sh -c .* sh )?ping -c 1 -W 2 ${DEVICE.replace(/\./g, '\\.')}$`
+    `^::debug::\\$ docker exec \\S+ (sh -c .* sh )?ping -c 1 -W 2 -I tun0 ${DEVICE.replace(/\./g, '\\.')}$`
   )
   const read = /^::debug::\$ docker exec \S+ sh -c 'readlink \/proc\/self\/ns\/net;/
   let reads = 0

@@ -167,6 +167,13 @@ describe('probing without ping, as a non-root user', () => {
       expect(answer!.roundTripMs).toBeGreaterThan(0)
       // An address in the subnet that no device holds.
       expect(await new Prober(docker).probe([worker], '10.8.0.99')).toMatchObject({ tool: 'python3', answered: false })
+      // Bound to the tunnel, as the reach check probes (SO_BINDTODEVICE, unprivileged); bound
+      // to another interface, the device cannot answer.
+      expect(await new Prober(docker).probe([worker], '10.8.0.10', 'tun0')).toMatchObject({
+        boundTo: 'tun0',
+        answered: true
+      })
+      expect(await new Prober(docker).probe([worker], '10.8.0.10', 'lo')).toMatchObject({ answered: false })
     },
     MINUTES
   )
