@@ -18,7 +18,8 @@ export interface TeardownReport {
   problems: string[]
 }
 
-export type TeardownPolicy = 'always' | 'on-success' | 'never'
+export const TEARDOWN_POLICIES = ['always', 'on-success', 'never'] as const
+export type TeardownPolicy = (typeof TEARDOWN_POLICIES)[number]
 
 /** Seconds `down` gives each container between SIGTERM and SIGKILL. The
  * stack is thrown away with its volumes once the diagnostics are collected,

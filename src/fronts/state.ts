@@ -3,7 +3,7 @@
 // started, never one it works out again.
 import * as core from '@actions/core'
 import type { ComposeProject } from '../compose/project.js'
-import { DEFAULT_STOP_TIMEOUT_SEC, isStopTimeout, type TeardownPolicy } from '../docker/teardown.js'
+import { DEFAULT_STOP_TIMEOUT_SEC, isStopTimeout, TEARDOWN_POLICIES, type TeardownPolicy } from '../docker/teardown.js'
 import type { StartedProject } from '../engine/run.js'
 
 export type { StartedProject }
@@ -40,8 +40,12 @@ export const runState = {
   },
 
   saveTeardown: (policy: TeardownPolicy): void => core.saveState(KEYS.teardown, policy),
-  /** `always` when main ended before it read its inputs. */
-  teardown: (): TeardownPolicy => (core.getState(KEYS.teardown) as TeardownPolicy) || 'always',
+  /** `always` (the input's default: the project is this run's own) when main
+   * ended before it read its inputs, or saved something else. */
+  teardown: (): TeardownPolicy => {
+    const saved = core.getState(KEYS.teardown)
+    return (TEARDOWN_POLICIES as readonly string[]).includes(saved) ? (saved as TeardownPolicy) : 'always'
+  },
 
   saveStopTimeout: (seconds: number): void => core.saveState(KEYS.stopTimeout, String(seconds)),
   /** The default when main ended before it read its inputs, or saved something else. */

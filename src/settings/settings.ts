@@ -3,7 +3,7 @@
 // problem becomes an InputError that names the input and says how to fix it.
 import type { ResilienceEvent } from '../checks/recovery.js'
 import type { Subnet } from '../checks/routes.js'
-import type { TeardownPolicy } from '../docker/teardown.js'
+import { TEARDOWN_POLICIES, type TeardownPolicy } from '../docker/teardown.js'
 import type { Mode } from '../report/schema.js'
 import { INPUTS, list, oneOf, type InputSource } from './inputs.js'
 import { profileName, readProjectName, readTunnelServices, serviceName } from './names.js'
@@ -70,7 +70,7 @@ export function readSettings(
     healthTimeoutSec: positiveSeconds('health-timeout', input('health-timeout')),
     routeTimeoutSec: positiveSeconds('route-timeout', input('route-timeout')),
     preflight: oneOf(input, 'preflight', ['fail', 'report', 'off'] as const),
-    teardown: oneOf(input, 'teardown', ['always', 'on-success', 'never'] as const),
+    teardown: oneOf(input, 'teardown', TEARDOWN_POLICIES),
     logs: oneOf(input, 'logs', ['on-failure', 'always', 'never'] as const),
     resilience: readResilience(list(input('resilience')), mode),
     recoveryTimeoutSec: positiveSeconds('recovery-timeout', input('recovery-timeout')),

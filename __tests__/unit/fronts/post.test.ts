@@ -99,6 +99,13 @@ describe('post', () => {
     )
   })
 
+  it("tears down under a saved teardown policy that is not one main saves (the input's default)", async () => {
+    await runPost({ ...started, teardown: 'sometimes', result: 'maybe' })
+    expect(runner.calls.find((call) => call.includes(' down '))).toMatch(
+      / down --volumes --remove-orphans --timeout 1$/
+    )
+  })
+
   it('tears down when main ended before its verdict (no result saved means failed, policy always, default grace)', async () => {
     const r = await runPost(started)
     expect(runner.calls.find((call) => call.includes(' down '))).toMatch(
