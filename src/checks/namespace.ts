@@ -5,7 +5,7 @@
 import type { CommandResult } from '../docker/command.js'
 import { display } from '../docker/display.js'
 import { programMissing, type Docker } from '../docker/client.js'
-import { shortened } from '../docker/logs.js'
+import { cutLine } from '../docker/logs.js'
 import { joinedContainerId, type Container } from '../docker/inspect.js'
 import type { Outcome } from './outcome.js'
 import {
@@ -98,7 +98,7 @@ async function readApart(docker: Docker, container: Container): Promise<LinkAndT
 
 /** A read named as it ran (the script where it was one), with what it printed, cut: a container can print anything. */
 function failedRead(container: Container, result: CommandResult, how: string): string {
-  const output = shortened(result.stderr.trim() || result.stdout.trim(), 300)
+  const output = cutLine(result.stderr.trim() || result.stdout.trim(), 300)
   return `\`docker exec ${container.name} ${display(result.argv.slice(3))}\` ${how}: ${output}`
 }
 
@@ -202,6 +202,12 @@ export function judgeNamespace(worker: NamespaceSnapshot, vpn: NamespaceSnapshot
   return { verdict: 'failed', ...staleNamespace(w, v, evidence, wiring) }
 }
 
+/** How a container that does not run ended: exit code, restarts and the engine's own error. */
+export function stateWords(c: Container): string {
+  const error = c.error ? `; the engine's last error: ${c.error}` : ''
+  return `exit code ${c.exitCode}, restart count ${c.restartCount}${error}`
+}
+
 /** A worker that is not running is named with its state and the engine's own error. */
 function notRunning(w: Container, v: Container, evidence: Outcome['evidence']): Omit<Outcome, 'verdict'> {
   const details = { ...evidence, status: w.status, exit_code: w.exitCode, restarts: w.restartCount }
@@ -211,9 +217,8 @@ function notRunning(w: Container, v: Container, evidence: Outcome['evidence']): 
       evidence: details,
       fix: `Unpause it: \`docker unpause ${w.name}\`.`
     }
-  const error = w.error ? `; the engine's last error: ${w.error}` : ''
   return {
-    summary: `${w.name} is ${w.status} (exit code ${w.exitCode}, restart count ${w.restartCount}${error}).`,
+    summary: `${w.name} is ${w.status} (${stateWords(w)}).`,
     evidence: w.error ? { ...details, error: w.error } : details,
     fix: `Look at \`docker logs ${w.name}\`; \`${rejoinCommand([w], v)}\` starts it in ${v.name}'s namespace.`
   }

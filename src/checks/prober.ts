@@ -101,7 +101,7 @@ export function splitAroundProbe(
 }
 
 /** A probe with the counters read right before and right after it. */
-export interface ProbeAround {
+interface ProbeAround {
   answer: ProbeAnswer
   before: Map<string, InterfaceCounters>
   after: Map<string, InterfaceCounters>

@@ -2,7 +2,7 @@
 // in the vpn container's current namespace, with the management routes? When
 // it is not, the evidence (its namespace before and now, the vpn's, its
 // routes, its restarts) and a fix that works for that event.
-import { rejoinCommand, survivalAdvice, type NamespaceSnapshot, type WorkerWiring } from './namespace.js'
+import { rejoinCommand, stateWords, survivalAdvice, type NamespaceSnapshot, type WorkerWiring } from './namespace.js'
 import type { Outcome } from './outcome.js'
 import { coversAll, formatRoute, tunnelRouteCovering, type Subnet } from './routes.js'
 
@@ -98,10 +98,9 @@ export function judgeRecovery(facts: RecoveryFacts): Outcome {
   })
   const putBack = `Put it back: \`${rejoinCommand([w], vpn, facts.project)}\`.${lastingFix(facts)}`
   if (w.status !== 'running') {
-    const error = w.error ? `; the engine's last error: ${w.error}` : ''
     return {
       verdict: 'failed',
-      summary: `${w.name} is ${w.status} after the ${what} (exit code ${w.exitCode}, restart count ${w.restartCount}${error}).`,
+      summary: `${w.name} is ${w.status} after the ${what} (${stateWords(w)}).`,
       evidence,
       fix: putBack
     }

@@ -59,13 +59,13 @@ function isComposeV2(result: CommandResult): boolean {
   return result.exitCode === 0 && /^v?([2-9]|\d{2,})\./.test(result.stdout.trim())
 }
 
-/** Why `docker version` got no answer: a daemon that hangs says nothing, and
- * is stopped at the time limit. */
 /** Docker's own message may end in a question mark or a full stop already. */
 function sentence(text: string): string {
   return /[.?!]$/.test(text) ? text : `${text}.`
 }
 
+/** Why `docker version` got no answer: a daemon that hangs says nothing, and
+ * is stopped at the time limit. */
 function whyNoAnswer(result: CommandResult): string {
   if (result.killed)
     return `it did not answer within ${LIMITS.query / 1000} s (\`docker version\` was stopped at that time limit)`

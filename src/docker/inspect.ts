@@ -13,6 +13,11 @@ export function describeProbe(probe: Pick<HealthProbe, 'exitCode' | 'output'>): 
   return [`exit ${probe.exitCode}`, probe.output].filter(Boolean).join(': ')
 }
 
+/** A probe with the time it ended, as the log and the summary list them. */
+export function probeLine(probe: Pick<HealthProbe, 'end' | 'exitCode' | 'output'>): string {
+  return `${probe.end} ${describeProbe(probe)}`
+}
+
 export interface Container {
   id: string
   /** Name without the leading slash. */

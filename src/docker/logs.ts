@@ -32,7 +32,7 @@ function timeKey(line: string): string | undefined {
 }
 
 /** A text a container printed, cut at `max` characters, saying how many more there were. */
-export function shortened(line: string, max = MAX_LINE_CHARS): string {
+export function cutLine(line: string, max = MAX_LINE_CHARS): string {
   return line.length > max ? `${line.slice(0, max)}… (${line.length - max} more characters)` : line
 }
 
@@ -51,7 +51,7 @@ export class LogTailCollector {
   add(line: string, stream: LogStream): void {
     this.seen++
     const lines = this.kept[stream]
-    lines.push(shortened(line))
+    lines.push(cutLine(line))
     if (lines.length > this.keep) lines.shift()
   }
 

@@ -89,7 +89,7 @@ export function declaredVolumeNames(composeConfig: unknown): string[] {
 /** A volume the compose files declare exists already without the project's
  * label (restored from a backup, made by hand, or by another tool): Compose
  * would use it, and the teardown's `down --volumes` would delete it. */
-export function existingVolumeError(projectName: string, volumes: string[]): InputError {
+function existingVolumeError(projectName: string, volumes: string[]): InputError {
   const names = volumes.map((name) => `'${name}'`).join(', ')
   return new InputError(
     'project-name',

@@ -3,7 +3,7 @@
 import { firstLine } from '../docker/client.js'
 import type { CheckResult } from '../findings.js'
 import type { HealthOutcome } from '../checks/health.js'
-import { describeProbe, type Container, type HealthProbe } from '../docker/inspect.js'
+import { describeProbe, probeLine, type Container, type HealthProbe } from '../docker/inspect.js'
 import type { NamespaceSnapshot, WorkerWiring } from '../checks/namespace.js'
 import type { ComposeModel } from '../compose/model.js'
 import type { Diagnostics } from '../report/schema.js'
@@ -96,6 +96,6 @@ export function composeMessage(output: string, count = 5): string {
 
 /** The vpn container's last health probes, for the log of a failed run. */
 export function probeWords(probes: HealthProbe[]): string {
-  const lines = probes.map((probe) => `  ${probe.end} ${describeProbe(probe)}`)
+  const lines = probes.map((probe) => `  ${probeLine(probe)}`)
   return ['Last health probes:', ...(lines.length ? lines : ['  (none recorded)'])].join('\n')
 }

@@ -1,6 +1,6 @@
 // The job summary for a RunReport: verdict, causes, checks, findings, a
 // Mermaid timeline and folded diagnostics, within GitHub's 1 MiB limit.
-import { describeProbe } from '../docker/inspect.js'
+import { probeLine } from '../docker/inspect.js'
 import type { CheckResult, Finding } from '../findings.js'
 import { place } from './annotations.js'
 import { logBody, logTitle } from './logs.js'
@@ -152,7 +152,7 @@ function details(title: string, body: string): string[] {
 function diagnostics(report: RunReport): string[] {
   const d = report.diagnostics
   if (!d) return []
-  const probes = d.vpnProbes.map((probe) => `${probe.end} ${describeProbe(probe)}`).join('\n')
+  const probes = d.vpnProbes.map(probeLine).join('\n')
   return [
     '### Diagnostics',
     '',
