@@ -39,6 +39,17 @@ export async function timed(
   return checkResult(check, service, container, await run(), startedAt)
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+/** Waits `ms`, or less when `stop` aborts: a wait between retries must not
+ * hold up a run that is ending. */
+export function delay(ms: number, stop?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      stop?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    if (stop?.aborted) done()
+    else stop?.addEventListener('abort', done, { once: true })
+  })
 }

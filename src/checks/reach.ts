@@ -36,7 +36,7 @@ export async function probeNamespace(
     Date.now() < deadline &&
     !stop?.aborted
   ) {
-    await delay(RETRY_MS)
+    await delay(RETRY_MS, stop)
     // Ended while waiting: a warm-up must not queue one more probe ahead of the confirming one.
     if (stop?.aborted) break
     probe = await once()

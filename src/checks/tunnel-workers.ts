@@ -112,7 +112,7 @@ async function readWorker(docker: Docker, vpn: VpnTunnel, to: WorkerToRead): Pro
   const route = await timed('route', service, worker, async () => {
     const waiting = (): boolean => Date.now() < to.deadline && !to.stop?.aborted
     while (shared && !coversAll(snapshot, vpn.subnets) && waiting()) {
-      await delay(RETRY_MS)
+      await delay(RETRY_MS, to.stop)
       snapshot = await readNamespace(docker, worker)
     }
     return judgeRoutes(snapshot, vpn.subnets)

@@ -97,7 +97,7 @@ async function waitForVpnRoutes(
       const found = routed.filter((route) => route !== undefined).map(formatRoute)
       return { snapshot, ...vpnRouteOutcome(snapshot, complete, found, wanted) }
     }
-    await delay(RETRY_MS)
+    await delay(RETRY_MS, stop)
   }
 }
 
