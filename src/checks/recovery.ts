@@ -10,7 +10,8 @@ import { coversAll, formatRoute, tunnelRouteCovering, type Subnet } from './rout
  * passed: `restart` its container (same id, as `docker restart` and the
  * engine's restart policy do), or `recreate` it as a redeploy does (its
  * configuration changed, then `docker compose up -d`: a new container id). */
-export type ResilienceEvent = 'restart' | 'recreate'
+export const RESILIENCE_EVENTS = ['restart', 'recreate'] as const
+export type ResilienceEvent = (typeof RESILIENCE_EVENTS)[number]
 
 export interface RecoveryFacts {
   event: ResilienceEvent

@@ -26,7 +26,7 @@ interface Anchored {
 }
 
 /** Converts an anchored node into a tree, as the reader does any node. */
-export type ConvertAnchored = (node: YamlNode) => TreeNode
+type ConvertAnchored = (node: YamlNode) => TreeNode
 
 export class Anchors {
   /** What each alias points at, found in one pass over the document. */

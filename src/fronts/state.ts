@@ -6,7 +6,6 @@ import type { ComposeProject } from '../compose/project.js'
 import { DEFAULT_STOP_TIMEOUT_SEC, isStopTimeout, TEARDOWN_POLICIES, type TeardownPolicy } from '../docker/teardown.js'
 import type { StartedProject } from '../engine/run.js'
 
-export type { StartedProject }
 import type { RunReport } from '../report/schema.js'
 
 const KEYS = {

@@ -2,13 +2,11 @@
 // timeouts and the resilience events, each checked against what the run can
 // do with it.
 import { parse as parseShellWords } from 'shell-quote'
-import type { ResilienceEvent } from '../checks/recovery.js'
+import { RESILIENCE_EVENTS, type ResilienceEvent } from '../checks/recovery.js'
 import { isStopTimeout, MAX_STOP_TIMEOUT_SEC } from '../docker/teardown.js'
 import { InputError } from '../errors.js'
 import type { Mode } from '../report/schema.js'
 import { quoted, shortened } from './inputs.js'
-
-const RESILIENCE_EVENTS: readonly ResilienceEvent[] = ['restart', 'recreate']
 
 /** `off`, or the events in the order given. Only full mode may restart
  * anything: verify mode never starts or stops a container, lint mode has none. */
