@@ -63,6 +63,13 @@ function object(value: unknown): Json | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined
 }
 
+/** A string as `docker compose config` prints it, as the container gets it:
+ * Compose prints a `$` as `$$`, so that its output reads back the same; the
+ * model holds values as the container gets them. */
+function fromCompose(value: unknown): unknown {
+  return typeof value === 'string' ? value.replaceAll('$$', '$') : value
+}
+
 function text(value: unknown): string {
   return typeof value === 'string' && value !== '' ? `\`${value}\`` : NONE
 }
@@ -91,14 +98,14 @@ function tunnelReadings(
       service: name,
       what: 'network_mode',
       ours: text(ours.networkMode?.value),
-      theirs: text(theirs.network_mode),
+      theirs: text(fromCompose(theirs.network_mode)),
       at: ours.networkMode?.at ?? ours.at
     },
     {
       service: name,
       what: `depends_on.${vpn}.condition`,
       ours: text(entry?.condition.value ?? implied),
-      theirs: text(object(object(theirs.depends_on)?.[vpn])?.condition),
+      theirs: text(fromCompose(object(object(theirs.depends_on)?.[vpn])?.condition)),
       at: entry?.condition.at ?? ours.at
     }
   ]
@@ -116,9 +123,7 @@ function composeProbe(healthcheck: Json | undefined): string {
   if (!healthcheck) return NONE
   const test = typeof healthcheck.test === 'string' ? ['CMD-SHELL', healthcheck.test] : healthcheck.test
   if (healthcheck.disable === true || (Array.isArray(test) && test[0] === 'NONE')) return 'disabled'
-  // Compose prints a `$` that reaches the container as `$$`, so that its
-  // output reads back the same; the model holds it as the container gets it.
-  return probe(Array.isArray(test) ? test.map((word) => String(word).replaceAll('$$', '$')) : undefined)
+  return probe(Array.isArray(test) ? test.map((word) => String(fromCompose(String(word)))) : undefined)
 }
 
 function probe(test: string[] | undefined): string {
