@@ -53,3 +53,8 @@ export interface CheckResult {
   startedAt: number
   durationMs: number
 }
+
+/** A duration as every message words it: `2.5 s`. */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
+}

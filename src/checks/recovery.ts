@@ -3,6 +3,7 @@
 // it is not, the evidence (its namespace before and now, the vpn's, its
 // routes, its restarts) and a fix that works for that event.
 import { rejoinCommand, stateWords, survivalAdvice, type NamespaceSnapshot, type WorkerWiring } from './namespace.js'
+import { seconds } from '../findings.js'
 import type { Outcome } from './outcome.js'
 import { coversAll, formatRoute, tunnelRouteCovering, type Subnet } from './routes.js'
 
@@ -45,10 +46,6 @@ function routeWords(snapshot: NamespaceSnapshot, subnets: Subnet[]): string {
   return snapshot.routes.length === 0
     ? `none at all (interfaces: ${interfaces || 'unknown'})`
     : `none over tun/tap (interfaces: ${interfaces})`
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`
 }
 
 /** How it came back, as the containers before and after tell it. */

@@ -5,6 +5,7 @@ import { waitForHealthy } from '../checks/health.js'
 import { readNamespace } from '../checks/namespace.js'
 import { coversAll } from '../checks/routes.js'
 import { EventWaker } from '../docker/events.js'
+import { seconds } from '../findings.js'
 import { healthEvidence, healthFix, readiness } from './diagnosis.js'
 import { currentVpn, recordCheck, workersIn, type RunContext, type Trial } from './trial.js'
 
@@ -30,7 +31,7 @@ export async function awaitHealth(context: RunContext, trial: Trial): Promise<bo
       service: vpnService,
       container: outcome.container.name,
       verdict: 'passed',
-      summary: `${readiness(outcome.container)} again, ${(timing.durationMs / 1000).toFixed(1)} s after the ${trial.event} began`,
+      summary: `${readiness(outcome.container)} again, ${seconds(timing.durationMs)} after the ${trial.event} began`,
       evidence: healthEvidence(outcome.container),
       ...timing
     })

@@ -1,7 +1,7 @@
 // The job summary for a RunReport: verdict, causes, checks, findings, a
 // Mermaid timeline and folded diagnostics, within GitHub's 1 MiB limit.
 import { probeLine } from '../docker/inspect.js'
-import type { CheckResult, Finding } from '../findings.js'
+import { seconds, type CheckResult, type Finding } from '../findings.js'
 import { place } from './annotations.js'
 import { logBody, logTitle } from './logs.js'
 import type { RunReport, TimelineEntry } from './schema.js'
@@ -31,7 +31,6 @@ function vpnReadiness(report: RunReport): string {
 }
 
 function headline(report: RunReport): string[] {
-  const seconds = (report.durationMs / 1000).toFixed(1)
   const healthy =
     report.healthyAfterSec !== undefined ? `, vpn ${vpnReadiness(report)} after ${report.healthyAfterSec} s` : ''
   const events = resilienceWords(report)
@@ -39,13 +38,13 @@ function headline(report: RunReport): string[] {
   return [
     `## ${verdict}`,
     '',
-    `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds} s${healthy}${events.length ? `, ${events.join(', ')}` : ''}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`,
+    `Project \`${report.project}\`, mode \`${report.mode}\`, ${seconds(report.durationMs)}${healthy}${events.length ? `, ${events.join(', ')}` : ''}. Subnets: ${report.managementSubnets.join(', ') || 'none'}.`,
     ''
   ]
 }
 
 function ms(value: number | undefined): string {
-  return value === undefined ? '' : `${(value / 1000).toFixed(1)} s`
+  return value === undefined ? '' : seconds(value)
 }
 
 /** One row per worker and event: how long it took to come back, or that it did not. */
@@ -123,7 +122,7 @@ export function mermaidTimeline(timeline: TimelineEntry[]): string[] {
   if (timeline.length === 0) return []
   const buckets = new Map<string, string[]>()
   for (const entry of timeline) {
-    const at = `${(entry.atMs / 1000).toFixed(1)} s`
+    const at = seconds(entry.atMs)
     buckets.set(at, [...(buckets.get(at) ?? []), timelineLabel(entry)])
   }
   const lines = [...buckets].map(([at, labels]) => `    ${at} : ${labels.join(' : ')}`)

@@ -1,4 +1,5 @@
 // The CLI's plain-text report of a RunReport.
+import { seconds } from '../findings.js'
 import { place } from './annotations.js'
 import type { RunReport } from './schema.js'
 import { verdictText } from './summary.js'
@@ -8,7 +9,7 @@ import { checkLabel, resilienceWords } from './words.js'
 export function textReport(report: RunReport, workspace: string): string {
   const lines = [`${report.result.toUpperCase()}: ${verdictText(report)}`]
   lines.push(
-    `project ${report.project}, mode ${report.mode}, ${(report.durationMs / 1000).toFixed(1)} s, subnets ${report.managementSubnets.join(', ') || 'none'}`
+    `project ${report.project}, mode ${report.mode}, ${seconds(report.durationMs)}, subnets ${report.managementSubnets.join(', ') || 'none'}`
   )
   for (const c of report.checks)
     lines.push(

@@ -1,5 +1,5 @@
 // Short wordings shared by the summary, the annotations and the CLI's text.
-import type { CheckResult } from '../findings.js'
+import { seconds, type CheckResult } from '../findings.js'
 import type { RunReport } from './schema.js'
 
 /** A check's kind, with the resilience event it followed. */
@@ -11,7 +11,7 @@ export function checkLabel(check: CheckResult): string {
 export function resilienceWords(report: RunReport): string[] {
   return (report.resilience ?? []).map((event) =>
     event.recoveredAfterMs !== undefined && event.result === 'passed'
-      ? `survived ${event.event} (workers back after ${(event.recoveredAfterMs / 1000).toFixed(1)} s)`
+      ? `survived ${event.event} (workers back after ${seconds(event.recoveredAfterMs)})`
       : `did not survive ${event.event}`
   )
 }
