@@ -14,6 +14,10 @@ export interface DockerEvent {
 
 /** The Compose plugin, by far the usual Compose v2. */
 export const COMPOSE_PLUGIN = ['docker', 'compose']
+/** A standalone Compose v2, where the plugin is missing. */
+export const COMPOSE_STANDALONE = ['docker-compose']
+/** The only ways the action calls Compose. */
+export const COMPOSE_COMMANDS = [COMPOSE_PLUGIN, COMPOSE_STANDALONE]
 
 const PROJECT_LABEL = 'com.docker.compose.project'
 const SERVICE_LABEL = 'com.docker.compose.service'

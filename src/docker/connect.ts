@@ -3,7 +3,7 @@
 // no round trip of its own.
 import type { ComposeProject } from '../compose/project.js'
 import { DockerUnavailableError } from '../errors.js'
-import { COMPOSE_PLUGIN, composeArgv } from './argv.js'
+import { COMPOSE_PLUGIN, COMPOSE_STANDALONE, composeArgv } from './argv.js'
 import { Docker, firstLine, LIMITS, type EngineReads } from './client.js'
 import type { CommandResult, CommandRunner } from './command.js'
 
@@ -27,7 +27,7 @@ export async function connectDocker(runner: CommandRunner): Promise<Docker> {
     )
   }
   if (isComposeV2(plugin)) return new Docker(runner, COMPOSE_PLUGIN)
-  if (isComposeV2(await version(['docker-compose']))) return new Docker(runner, ['docker-compose'])
+  if (isComposeV2(await version(COMPOSE_STANDALONE))) return new Docker(runner, COMPOSE_STANDALONE)
   throw new DockerUnavailableError(
     'Docker Compose v2 is not available: neither the `docker compose` plugin nor a standalone `docker-compose` v2 binary answered. Install the Compose plugin.'
   )

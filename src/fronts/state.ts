@@ -3,6 +3,7 @@
 // started, never one it works out again.
 import * as core from '@actions/core'
 import type { ComposeProject } from '../compose/project.js'
+import { COMPOSE_COMMANDS } from '../docker/argv.js'
 import { DEFAULT_STOP_TIMEOUT_SEC, isStopTimeout, TEARDOWN_POLICIES, type TeardownPolicy } from '../docker/teardown.js'
 import type { StartedProject } from '../engine/run.js'
 
@@ -66,9 +67,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Main saves `docker compose` or `docker-compose`, never anything else. */
-const COMPOSE_COMMANDS = ['docker compose', 'docker-compose']
-
 function isStartedProject(started: { project: unknown; compose: unknown; upStarted: Date }): boolean {
   const project = started.project as Partial<ComposeProject> | undefined
   const strings = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string')
@@ -79,7 +77,7 @@ function isStartedProject(started: { project: unknown; compose: unknown; upStart
     strings(project.envFiles) &&
     strings(project.profiles) &&
     strings(started.compose) &&
-    COMPOSE_COMMANDS.includes((started.compose as string[]).join(' ')) &&
+    COMPOSE_COMMANDS.some((command) => command.join(' ') === (started.compose as string[]).join(' ')) &&
     !Number.isNaN(started.upStarted.getTime())
   )
 }
