@@ -180,7 +180,11 @@ describe('bounds on hostile input', () => {
       { 'vpn-service': huge },
       { profiles: huge }
     ]
-    for (const inputs of cases) expect(inputError(inputs).message.length).toBeLessThan(600)
+    for (const inputs of cases) {
+      expect(inputError(inputs).message.length).toBeLessThan(600)
+      expect(inputError(inputs).message).not.toContain('\n')
+    }
+    expect(inputError({ 'compose-file': `a\rb.yml` }).message).toContain('a\\x0db.yml')
     expect(inputError({ 'management-subnet': '\u001b[31mred' }).message).toContain("'\\x1b[31mred' is not a CIDR")
     // Cut between characters: the emoji at the cut stays whole.
     expect(inputError({ 'project-name': `${'a'.repeat(59)}🙂${'a'.repeat(30)}` }).message).toContain(
