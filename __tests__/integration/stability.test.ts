@@ -95,6 +95,27 @@ describe('a change during the checks', () => {
   )
 
   it(
+    'a vpn stopped and started again a moment later is named restarted, not stopped',
+    async () => {
+      const name = project('vd-gap')
+      // `docker restart` leaves a gap of about 0.25 s between the old process's
+      // death and the new one's start; this one is 1.5 s, so the verdict is
+      // given in the gap unless it waits for the container to settle.
+      const run = await changeDuringReach(name, 120, () => {
+        const vpn = containerOf(name, 'openvpn')
+        docker('stop', '--time', '1', vpn)
+        setTimeout(() => docker('start', vpn), 1500)
+      })
+      expectFailedOnChange(
+        run,
+        'openvpn',
+        new RegExp(`^the vpn restarted during the checks \\(${name}-openvpn-1: started again at \\S+Z`)
+      )
+    },
+    4 * MINUTES
+  )
+
+  it(
     'a worker removed fails the run, naming it',
     async () => {
       const name = project('vd-rm')

@@ -19,6 +19,13 @@ import { checkResult, type Outcome } from './outcome.js'
 const ENDS = new Set(['die', 'destroy'])
 /** Events of a container that may be one the checks never saw. */
 const BEGINS = new Set(['create', 'start'])
+/** Events after an end that say what the end was: a restart or a removal. */
+const AFTER_END = new Set(['start', 'destroy'])
+/** How long the verdict waits, after a watched container ended, for it to
+ * start again or be removed. `docker restart` starts the next process about
+ * 0.25 s after the last one died (more on a busy host); judged in that gap, a
+ * restart would be told as a stop. */
+export const SETTLE_MS = 5000
 
 /** What the watch needs of the project's event stream. */
 export type EventSource = Pick<ProjectEvents, 'subscribe' | 'recorded'>
@@ -62,6 +69,31 @@ export class StabilityWatch {
 
   stop(): void {
     this.unsubscribe()
+  }
+
+  /** Resolves once every watched container that ended has started again or
+   * been removed, or after `maxMs`: the verdict then names the real change. */
+  async settle(maxMs: number): Promise<void> {
+    if (this.settled()) return
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        unsubscribe()
+        resolve()
+      }
+      const timer = setTimeout(done, maxMs)
+      const unsubscribe = this.events.subscribe(() => this.settled() && done())
+    })
+  }
+
+  /** Whether each watched container's last end (in stream order) is followed
+   * by its start or removal. */
+  private settled(): boolean {
+    const stream = this.events.recorded
+    return this.before.every((container) => {
+      const lastEnd = stream.map((e) => e.containerId === container.id && endedSince(e, container)).lastIndexOf(true)
+      return lastEnd < 0 || stream.slice(lastEnd).some((e) => e.containerId === container.id && AFTER_END.has(e.action))
+    })
   }
 
   private notice(event: RecordedEvent): void {
@@ -194,8 +226,10 @@ export async function confirmStability(
   docker: Docker,
   watch: StabilityWatch,
   vpnService: string,
-  vpnNamespace: string | undefined
+  vpnNamespace: string | undefined,
+  settleMs = SETTLE_MS
 ): Promise<CheckResult[]> {
+  await watch.settle(settleMs)
   watch.stop()
   const before = watch.before
   const newcomers = watch.seen.filter((e) => BEGINS.has(e.action)).map((e) => e.containerId)

@@ -179,4 +179,62 @@ describe('StabilityWatch', () => {
     events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
     expect(watch.signal.aborted).toBe(false)
   })
+
+  describe('settle', () => {
+    it('returns at once when nothing watched ended', async () => {
+      const { events, watch } = watching()
+      events.emit(event('health_status: healthy', 'vpn-id', 'openvpn', T0 + 3000))
+      const started = Date.now()
+      await watch.settle(60_000)
+      expect(Date.now() - started).toBeLessThan(1000)
+    })
+
+    /** Settles only once `last` arrives: the events before it do not end the wait. */
+    async function expectSettlesOn(
+      { events, watch }: ReturnType<typeof watching>,
+      meanwhile: RecordedEvent[],
+      last: RecordedEvent
+    ): Promise<void> {
+      let settled = false
+      const settling = watch.settle(60_000).then(() => (settled = true))
+      for (const e of meanwhile) events.emit(e)
+      await Promise.resolve()
+      expect(settled).toBe(false)
+      events.emit(last)
+      await settling
+      expect(settled).toBe(true)
+    }
+
+    it('waits, after a `docker restart` ended the vpn, for its next start', async () => {
+      const watched = watching()
+      watched.events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
+      const stop = event('stop', 'vpn-id', 'openvpn', T0 + 6050)
+      await expectSettlesOn(watched, [stop], event('start', 'vpn-id', 'openvpn', T0 + 6250))
+    })
+
+    it('waits for a removed worker to be destroyed, not for other containers', async () => {
+      const watched = watching()
+      watched.watch.add(before.slice(1))
+      watched.events.emit(event('die', 'celery-id', 'celery', T0 + 6000))
+      const vpnStart = event('start', 'vpn-id', 'openvpn', T0 + 6100)
+      await expectSettlesOn(watched, [vpnStart], event('destroy', 'celery-id', 'celery', T0 + 6200))
+    })
+
+    it('counts only a start after the last end: a second death waits again', async () => {
+      const watched = watching()
+      watched.events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
+      watched.events.emit(event('start', 'vpn-id', 'openvpn', T0 + 6250))
+      watched.events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6400))
+      await expectSettlesOn(watched, [], event('start', 'vpn-id', 'openvpn', T0 + 6700))
+    })
+
+    it('gives up after its time limit when a stopped vpn stays stopped', async () => {
+      const { events, watch } = watching()
+      events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
+      events.emit(event('stop', 'vpn-id', 'openvpn', T0 + 6050))
+      const started = Date.now()
+      await watch.settle(200)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    })
+  })
 })
