@@ -36,12 +36,20 @@ function openGate(name: string): void {
 
 /** Runs the action on the demo stack with the device held back, and calls
  * `act` when the reach probe of the device asks after every namespace was
- * read (alone, or between the counters in one `sh -c`). */
-function changeDuringReach(name: string, routeTimeoutSec: number, act: () => void): Promise<ActionRun> {
+ * read (alone, or between the counters in one `sh -c`); `then` sees each line
+ * of main's output after that. */
+function changeDuringReach(
+  name: string,
+  routeTimeoutSec: number,
+  act: () => void,
+  then: (line: string) => void = () => {}
+): Promise<ActionRun> {
   const probe = new RegExp(
     `^::debug::\\$ docker exec \\S+ (sh -c .* sh )?ping -c 1 -W 2 -I tun0 ${DEVICE.replace(/\./g, '\\.')}$`
   )
-  const read = /^::debug::\$ docker exec \S+ sh -c 'readlink \/proc\/self\/ns\/net;/
+  // A read counts once it ended (its end line): a warm-up probe may start while the reads run.
+  const read =
+    /^::debug::↳ exit 0 after \d+ ms \(from \+\d+ ms\): docker exec \S+ sh -c 'readlink \/proc\/self\/ns\/net;/
   let reads = 0
   let acted = false
   const inputs = {
@@ -52,6 +60,7 @@ function changeDuringReach(name: string, routeTimeoutSec: number, act: () => voi
     'route-timeout': String(routeTimeoutSec)
   }
   return runActionWatched(inputs, (line) => {
+    if (acted) then(line)
     if (read.test(line)) reads++
     if (probe.test(line) && reads >= 3 && !acted) {
       acted = true
@@ -110,6 +119,44 @@ describe('a change during the checks', () => {
         run,
         'openvpn',
         new RegExp(`^the vpn restarted during the checks \\(${name}-openvpn-1: started again at \\S+Z`)
+      )
+    },
+    4 * MINUTES
+  )
+
+  it(
+    'a vpn paused and unpaused during the checks fails the run with that cause',
+    async () => {
+      const name = project('vd-pause')
+      // Paused when a probe has ended, not as one starts: an exec starting in
+      // a container as it is frozen can hang the engine's own unpause.
+      const probeEnded = new RegExp(
+        `^::debug::↳ exit \\d+ after .* ping -c 1 -W 2 -I tun0 ${DEVICE.replace(/\./g, '\\.')}$`
+      )
+      let vpn = ''
+      let unpaused = false
+      const run = await changeDuringReach(
+        name,
+        120,
+        () => {},
+        (line) => {
+          if (!vpn && probeEnded.test(line)) {
+            vpn = containerOf(name, 'openvpn')
+            docker('pause', vpn)
+            openGate(name)
+          } else if (vpn && !unpaused && line.startsWith('::error')) {
+            // Once the verdict is out, so that the post step tears down the project as any other.
+            docker('unpause', vpn)
+            unpaused = true
+          }
+        }
+      )
+      expectFailedOnChange(
+        run,
+        'openvpn',
+        new RegExp(
+          `^the vpn was paused during the checks \\(${name}-openvpn-1: paused at \\S+Z; it is paused now\\)\\.$`
+        )
       )
     },
     4 * MINUTES

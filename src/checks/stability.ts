@@ -10,106 +10,14 @@
 // the same moment. Ids read at different moments prove nothing, as the kernel
 // reuses a dead namespace's inode number.
 import type { Docker } from '../docker/client.js'
-import type { ProjectEvents, RecordedEvent } from '../docker/events.js'
+import type { RecordedEvent } from '../docker/events.js'
 import type { Container } from '../docker/inspect.js'
 import type { CheckResult } from '../findings.js'
 import { checkResult, type Outcome } from './outcome.js'
+import { endedSince, pausedSince, SETTLE_MS, type StabilityWatch } from './stability-watch.js'
 
-/** Events that end a container's process: every restart, stop or removal begins with one. */
-const ENDS = new Set(['die', 'destroy'])
 /** Events of a container that may be one the checks never saw. */
 const BEGINS = new Set(['create', 'start'])
-/** Events after an end that say what the end was: a restart or a removal. */
-const AFTER_END = new Set(['start', 'destroy'])
-/** How long the verdict waits, after a watched container ended, for it to
- * start again or be removed. `docker restart` starts the next process about
- * 0.25 s after the last one died (more on a busy host); judged in that gap, a
- * restart would be told as a stop. */
-export const SETTLE_MS = 5000
-
-/** What the watch needs of the project's event stream. */
-export type EventSource = Pick<ProjectEvents, 'subscribe' | 'recorded'>
-
-/** Watches the containers a verdict is about, from the start of the checks. */
-export class StabilityWatch {
-  readonly startedAt = Date.now()
-  /** The containers as the checks first saw them, by id. */
-  private readonly baseline = new Map<string, Container>()
-  /** Events of the watched services since the checks started. */
-  readonly seen: RecordedEvent[] = []
-  private readonly ended = new AbortController()
-  private readonly unsubscribe: () => void
-
-  constructor(
-    private readonly events: EventSource,
-    /** The vpn service and the tunnel services. */
-    private readonly services: Set<string>,
-    vpn: Container
-  ) {
-    this.unsubscribe = events.subscribe((event) => this.notice(event))
-    this.add([vpn])
-  }
-
-  /** Aborts as soon as a watched container ends: retrying is pointless then. */
-  get signal(): AbortSignal {
-    return this.ended.signal
-  }
-
-  /** The containers as they were when the checks began to look at them. */
-  get before(): Container[] {
-    return [...this.baseline.values()]
-  }
-
-  /** Starts watching more containers (the workers, once listed); an end
-   * already on the stream since then counts too. */
-  add(containers: Container[]): void {
-    for (const container of containers) if (!this.baseline.has(container.id)) this.baseline.set(container.id, container)
-    for (const event of this.events.recorded) this.notice(event)
-  }
-
-  stop(): void {
-    this.unsubscribe()
-  }
-
-  /** Resolves once every watched container that ended has started again or
-   * been removed, or after `maxMs`: the verdict then names the real change. */
-  async settle(maxMs: number): Promise<void> {
-    if (this.settled()) return
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer)
-        unsubscribe()
-        resolve()
-      }
-      const timer = setTimeout(done, maxMs)
-      const unsubscribe = this.events.subscribe(() => this.settled() && done())
-    })
-  }
-
-  /** Whether each watched container's last end (in stream order) is followed
-   * by its start or removal. */
-  private settled(): boolean {
-    const stream = this.events.recorded
-    return this.before.every((container) => {
-      const lastEnd = stream.map((e) => e.containerId === container.id && endedSince(e, container)).lastIndexOf(true)
-      return lastEnd < 0 || stream.slice(lastEnd).some((e) => e.containerId === container.id && AFTER_END.has(e.action))
-    })
-  }
-
-  private notice(event: RecordedEvent): void {
-    if (!this.services.has(event.service) || this.seen.includes(event)) return
-    if (event.receivedMs < this.startedAt && !this.baseline.has(event.containerId)) return
-    this.seen.push(event)
-    const container = this.baseline.get(event.containerId)
-    if (container && endedSince(event, container)) this.ended.abort()
-  }
-}
-
-/** An end of the container's process after the start the checks saw (the
- * stream also replays ends of earlier runs of it). */
-function endedSince(event: RecordedEvent, container: Container): boolean {
-  return ENDS.has(event.action) && event.timeMs > (container.startedAt?.getTime() ?? 0)
-}
 
 export interface StabilityFacts {
   vpnService: string
@@ -144,8 +52,7 @@ export function judgeStability(facts: StabilityFacts): StabilityJudgement[] {
   const now = new Map(after.map((c) => [c.id, c]))
   const known = new Set(before.map((c) => c.id))
   const changes = before.flatMap((was) => {
-    const ends = seen.filter((e) => e.containerId === was.id && endedSince(e, was))
-    const outcome = changeOf(was, now.get(was.id), ends[0], was === vpn)
+    const outcome = changeOf(was, now.get(was.id), happenings(was, seen, facts.startedAt), was === vpn)
     return outcome ? [{ container: was, outcome }] : []
   })
   const newcomers = after.filter(
@@ -167,26 +74,41 @@ export function judgeStability(facts: StabilityFacts): StabilityJudgement[] {
 }
 
 const RUN_AGAIN =
-  "Run the check again once the project is stable: nothing may restart, stop or remove the project's containers while it runs."
+  "Run the check again once the project is stable: nothing may restart, stop, pause or remove the project's containers while it runs."
+
+/** What the stream told of one container since the checks began. */
+interface Happenings {
+  end?: RecordedEvent
+  pause?: RecordedEvent
+  unpause?: RecordedEvent
+}
+
+function happenings(was: Container, seen: RecordedEvent[], checksStartedMs: number): Happenings {
+  const own = seen.filter((e) => e.containerId === was.id)
+  const pause = own.find((e) => pausedSince(e, checksStartedMs))
+  return {
+    end: own.find((e) => endedSince(e, was)),
+    pause,
+    unpause: pause && own.find((e) => e.action === 'unpause' && e.receivedMs >= pause.receivedMs)
+  }
+}
 
 /** What became of one container, or undefined when it is as it was. */
-function changeOf(
-  was: Container,
-  is: Container | undefined,
-  end: RecordedEvent | undefined,
-  isVpn: boolean
-): Outcome | undefined {
+function changeOf(was: Container, is: Container | undefined, seen: Happenings, isVpn: boolean): Outcome | undefined {
+  const { end, pause, unpause } = seen
   const ended = end ? [`${end.action === 'destroy' ? 'removed' : 'died'} at ${iso(new Date(end.timeMs))}`] : []
   // The vpn is named by its role, with its container in the details; a worker by its container.
-  const failed = (change: string, facts: string[], evidence: Outcome['evidence']): Outcome => {
+  const failed = (change: string, facts: string[], evidence: Outcome['evidence'], fix?: string): Outcome => {
     const details = isVpn ? `${was.name}: ${facts.join('; ')}` : facts.join('; ')
     return {
       verdict: 'failed',
       summary: `${isVpn ? 'the vpn' : was.name} ${change} during the checks${details ? ` (${details})` : ''}.`,
       evidence,
-      fix: isVpn
-        ? `Find out why ${was.name} ${change} (its log tail is in the diagnostics) and run the check again. A worker that joined its namespace before a restart is left without the tunnel until it is recreated.`
-        : RUN_AGAIN
+      fix:
+        fix ??
+        (isVpn
+          ? `Find out why ${was.name} ${change} (its log tail is in the diagnostics) and run the check again. A worker that joined its namespace before a restart is left without the tunnel until it is recreated.`
+          : RUN_AGAIN)
     }
   }
   if (!is) {
@@ -202,8 +124,15 @@ function changeOf(
   }
   // One that was not running when the checks began has not changed: its
   // namespace check names it with its state.
-  if (is.status !== 'running' && was.status === 'running')
-    return failed('stopped', [`${is.status}, exit code ${is.exitCode}`, ...ended], evidence)
+  if (was.status !== 'running') return undefined
+  if (pause || is.status === 'paused') {
+    const at = (event: RecordedEvent | undefined, what: string): string[] =>
+      event ? [`${what} at ${iso(new Date(event.timeMs))}`] : []
+    const now = is.status === 'paused' ? ['it is paused now'] : at(unpause, 'unpaused')
+    const fix = `Find out what paused ${was.name} (\`docker events --filter event=pause\`) and run the check again: a paused container's processes are frozen, so nothing in its namespace answered meanwhile.`
+    return failed('was paused', [...at(pause, 'paused'), ...now], evidence, fix)
+  }
+  if (is.status !== 'running') return failed('stopped', [`${is.status}, exit code ${is.exitCode}`, ...ended], evidence)
   return undefined
 }
 
@@ -220,6 +149,28 @@ function evidenceOf(container: Container): Outcome['evidence'] {
   }
 }
 
+/** Pure: the containers running when the checks saw them that an inspect
+ * finds neither running nor paused, under the same start: a restart or a
+ * removal may be under way. */
+export function inTransit(before: Container[], after: Container[] | undefined): string[] {
+  const now = new Map((after ?? []).map((c) => [c.id, c]))
+  return before
+    .filter((was) => {
+      const is = now.get(was.id)
+      return was.status === 'running' && is && !STILL.has(is.status) && iso(is.startedAt) === iso(was.startedAt)
+    })
+    .map((c) => c.id)
+}
+
+/** States in which a container's process has not ended. */
+const STILL = new Set(['running', 'paused'])
+
+/** One inspect of every container watched and of any newcomer of a watched service. */
+function inspectWatched(docker: Docker, watch: StabilityWatch): ReturnType<Docker['inspectOrExplain']> {
+  const newcomers = watch.seen.filter((e) => BEGINS.has(e.action)).map((e) => e.containerId)
+  return docker.inspectOrExplain([...new Set([...watch.before.map((c) => c.id), ...newcomers])])
+}
+
 /** The check at the verdict: one inspect of every container watched and of
  * any newcomer of a watched service, judged against the start of the checks. */
 export async function confirmStability(
@@ -229,12 +180,16 @@ export async function confirmStability(
   vpnNamespace: string | undefined,
   settleMs = SETTLE_MS
 ): Promise<CheckResult[]> {
-  await watch.settle(settleMs)
-  watch.stop()
   const before = watch.before
-  const newcomers = watch.seen.filter((e) => BEGINS.has(e.action)).map((e) => e.containerId)
-  const ids = [...new Set([...before.map((c) => c.id), ...newcomers])]
-  const inspected = await docker.inspectOrExplain(ids)
+  let inspected = await inspectWatched(docker, watch)
+  // Found between a process's death and the next one's start (or removal):
+  // judged now, a restart would be told as a stop.
+  const caught = inTransit(before, inspected.containers)
+  if (caught.length) {
+    await watch.settle(caught, settleMs)
+    inspected = await inspectWatched(docker, watch)
+  }
+  watch.stop()
   const facts = { vpnService, vpnNamespace, before, seen: watch.seen, startedAt: watch.startedAt }
   const judged = judgeStability({ ...facts, after: inspected.containers, inspectError: inspected.error })
   return judged.map(({ container, outcome }) =>

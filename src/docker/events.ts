@@ -11,7 +11,7 @@ export interface RecordedEvent extends DockerEvent {
 type Listener = (event: RecordedEvent) => void
 
 /** Engine-side actions that matter; exec_* and attach/resize are our own noise. */
-const RELEVANT = /^(create|start|restart|die|kill|oom|stop|destroy|health_status)/
+const RELEVANT = /^(create|start|restart|die|kill|oom|stop|destroy|pause|unpause|health_status)/
 
 /** How often listeners are asked to look again once the stream is gone. */
 export const FALLBACK_POLL_MS = 1000

@@ -1,7 +1,8 @@
 // The live phases of a run: boot the stack (full mode), wait for the vpn to
 // be healthy, check the tunnel, and collect the diagnostics of a failure.
 import { waitForHealthy, type HealthOutcome } from '../checks/health.js'
-import { confirmStability, StabilityWatch } from '../checks/stability.js'
+import { confirmStability } from '../checks/stability.js'
+import { StabilityWatch } from '../checks/stability-watch.js'
 import { checkVpnTunnel, type VpnTunnel } from '../checks/tunnel.js'
 import { checkTunnelServices } from '../checks/tunnel-workers.js'
 import type { ComposeModel } from '../compose/model.js'
@@ -154,8 +155,11 @@ export class LivePhases {
         stable ? check : { ...check, evidence: { ...check.evidence, checks_discarded: report.checks.length } }
       )
     this.record.mark('tunnel checks done')
-    // After a change, the vpn's log and Compose's view from now tell what happened.
-    const latest = stable ? diagnostics : await this.collectDiagnostics()
+    // After a failure, the logs up to the verdict tell what happened (a line a
+    // worker wrote after the checks began is in them); after a change, so
+    // does Compose's view from now.
+    const failed = !stable || report.checks.some((check) => check.verdict === 'failed')
+    const latest = failed ? await this.collectDiagnostics(stable ? containers : undefined) : diagnostics
     this.record.diagnostics = { ...latest, routeTables: routeTables(report.namespaces) }
   }
 

@@ -3,7 +3,8 @@
 // worker, with the compose lines behind a worker that did not come back.
 import { readNamespace, type NamespaceSnapshot, type WorkerWiring } from '../checks/namespace.js'
 import { judgeRecovery, type ResilienceEvent } from '../checks/recovery.js'
-import { confirmStability, StabilityWatch } from '../checks/stability.js'
+import { confirmStability } from '../checks/stability.js'
+import { StabilityWatch } from '../checks/stability-watch.js'
 import { checkVpnTunnel, type TunnelOptions, type VpnTunnel } from '../checks/tunnel.js'
 import { checkTunnelServices, type TunnelReport } from '../checks/tunnel-workers.js'
 import type { Container } from '../docker/inspect.js'

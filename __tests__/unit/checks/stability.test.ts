@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { judgeStability, StabilityWatch, type StabilityFacts } from '../../../src/checks/stability.js'
+import { inTransit, judgeStability, type StabilityFacts } from '../../../src/checks/stability.js'
 import type { RecordedEvent } from '../../../src/docker/events.js'
 import { container, type RawOptions } from '../../helpers/containers.js'
 
@@ -82,6 +82,36 @@ describe('judgeStability', () => {
     }
   })
 
+  it('names a vpn paused and unpaused during the checks, with both times, and what to look for', () => {
+    const paused = event('pause', 'vpn-id', 'openvpn', T0 + 6000)
+    const unpaused = event('unpause', 'vpn-id', 'openvpn', T0 + 7500)
+    const judged = judgeStability(facts([vpnOptions, celeryOptions, monitoringOptions], [paused, unpaused]))
+    expect(summaries(judged)).toEqual([
+      'the vpn was paused during the checks (demo-openvpn-1: paused at 2026-11-28T12:00:11.000Z; unpaused at 2026-11-28T12:00:12.500Z).'
+    ])
+    expect(judged[0].outcome.fix).toContain('docker events --filter event=pause')
+    expect(judged[0].outcome.fix).not.toContain('recreated')
+  })
+
+  it('names a worker still paused at the verdict, with or without the pause on the stream', () => {
+    const paused = event('pause', 'celery-id', 'celery', T0 + 6000)
+    const frozen = { ...celeryOptions, status: 'paused' }
+    expect(summaries(judgeStability(facts([vpnOptions, frozen, monitoringOptions], [paused])))).toEqual([
+      'demo-celery-1 was paused during the checks (paused at 2026-11-28T12:00:11.000Z; it is paused now).'
+    ])
+    // The stream broke before the pause: the inspect at the verdict still tells.
+    expect(summaries(judgeStability(facts([vpnOptions, frozen, monitoringOptions])))).toEqual([
+      'demo-celery-1 was paused during the checks (it is paused now).'
+    ])
+  })
+
+  it('takes a pause and unpause from before the checks began for no change', () => {
+    const paused = event('pause', 'vpn-id', 'openvpn', T0 + 1000)
+    const unpaused = event('unpause', 'vpn-id', 'openvpn', T0 + 2000)
+    const judged = judgeStability(facts([vpnOptions, celeryOptions, monitoringOptions], [paused, unpaused]))
+    expect(judged.map((j) => j.outcome.verdict)).toEqual(['passed'])
+  })
+
   it('names a worker removed during the checks, and when', () => {
     const destroyed = event('destroy', 'monitoring-id', 'celery_monitoring', Date.parse('2026-11-28T12:00:11Z'))
     const judged = judgeStability(facts([vpnOptions, celeryOptions], [destroyed]))
@@ -126,115 +156,22 @@ describe('judgeStability', () => {
   })
 })
 
-/** An event stream that tests feed by hand. */
-class FakeEvents {
-  readonly recorded: RecordedEvent[] = []
-  private readonly listeners = new Set<(event: RecordedEvent) => void>()
-  subscribe(listener: (event: RecordedEvent) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-  emit(event: RecordedEvent): void {
-    this.recorded.push(event)
-    for (const listener of this.listeners) listener(event)
-  }
-}
-
-function watching(): { events: FakeEvents; watch: StabilityWatch } {
-  const events = new FakeEvents()
-  const watch = new StabilityWatch(events, new Set(['openvpn', 'celery', 'celery_monitoring']), before[0])
-  return { events, watch }
-}
-
-describe('StabilityWatch', () => {
-  it('aborts its signal when the vpn dies after the start the checks saw', () => {
-    const { events, watch } = watching()
-    events.emit(event('health_status: healthy', 'vpn-id', 'openvpn', T0 + 3000))
-    expect(watch.signal.aborted).toBe(false)
-    events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
-    expect(watch.signal.aborted).toBe(true)
+describe('inTransit', () => {
+  it('names the containers running when checked that are found ended under the same start', () => {
+    const after = [
+      container({ ...vpnOptions, status: 'exited' }),
+      container({ ...celeryOptions, status: 'restarting' }),
+      container({ ...monitoringOptions, status: 'removing' })
+    ]
+    expect(inTransit(before, after)).toEqual(['vpn-id', 'celery-id', 'monitoring-id'])
   })
 
-  it('does not count the end of an earlier run of the container, nor other services', () => {
-    const { events, watch } = watching()
-    // The first start that failed, before the one found healthy (a replayed event).
-    events.emit(event('die', 'vpn-id', 'openvpn', T0 - 2000))
-    events.emit(event('die', 'dashboard-id', 'dashboard', T0 + 6000))
-    expect(watch.signal.aborted).toBe(false)
-    expect(watch.seen.map((e) => e.containerId)).toEqual(['vpn-id'])
-  })
-
-  it('watches workers once added, counting an end already on the stream', () => {
-    const { events, watch } = watching()
-    events.emit(event('die', 'celery-id', 'celery', Date.parse('2026-11-28T12:00:09Z')))
-    expect(watch.signal.aborted).toBe(false)
-    watch.add(before.slice(1))
-    expect(watch.signal.aborted).toBe(true)
-    expect(watch.before.map((c) => c.id)).toEqual(['vpn-id', 'celery-id', 'monitoring-id'])
-  })
-
-  it('stops listening when stopped', () => {
-    const { events, watch } = watching()
-    watch.stop()
-    events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
-    expect(watch.signal.aborted).toBe(false)
-  })
-
-  describe('settle', () => {
-    it('returns at once when nothing watched ended', async () => {
-      const { events, watch } = watching()
-      events.emit(event('health_status: healthy', 'vpn-id', 'openvpn', T0 + 3000))
-      const started = Date.now()
-      await watch.settle(60_000)
-      expect(Date.now() - started).toBeLessThan(1000)
-    })
-
-    /** Settles only once `last` arrives: the events before it do not end the wait. */
-    async function expectSettlesOn(
-      { events, watch }: ReturnType<typeof watching>,
-      meanwhile: RecordedEvent[],
-      last: RecordedEvent
-    ): Promise<void> {
-      let settled = false
-      const settling = watch.settle(60_000).then(() => (settled = true))
-      for (const e of meanwhile) events.emit(e)
-      await Promise.resolve()
-      expect(settled).toBe(false)
-      events.emit(last)
-      await settling
-      expect(settled).toBe(true)
-    }
-
-    it('waits, after a `docker restart` ended the vpn, for its next start', async () => {
-      const watched = watching()
-      watched.events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
-      const stop = event('stop', 'vpn-id', 'openvpn', T0 + 6050)
-      await expectSettlesOn(watched, [stop], event('start', 'vpn-id', 'openvpn', T0 + 6250))
-    })
-
-    it('waits for a removed worker to be destroyed, not for other containers', async () => {
-      const watched = watching()
-      watched.watch.add(before.slice(1))
-      watched.events.emit(event('die', 'celery-id', 'celery', T0 + 6000))
-      const vpnStart = event('start', 'vpn-id', 'openvpn', T0 + 6100)
-      await expectSettlesOn(watched, [vpnStart], event('destroy', 'celery-id', 'celery', T0 + 6200))
-    })
-
-    it('counts only a start after the last end: a second death waits again', async () => {
-      const watched = watching()
-      watched.events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
-      watched.events.emit(event('start', 'vpn-id', 'openvpn', T0 + 6250))
-      watched.events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6400))
-      await expectSettlesOn(watched, [], event('start', 'vpn-id', 'openvpn', T0 + 6700))
-    })
-
-    it('gives up after its time limit when a stopped vpn stays stopped', async () => {
-      const { events, watch } = watching()
-      events.emit(event('die', 'vpn-id', 'openvpn', T0 + 6000))
-      events.emit(event('stop', 'vpn-id', 'openvpn', T0 + 6050))
-      const started = Date.now()
-      await watch.settle(200)
-      expect(Date.now() - started).toBeGreaterThanOrEqual(190)
-    })
+  it('leaves out the running, the paused, the restarted, the removed, and those not running when checked', () => {
+    const restarted = { ...vpnOptions, startedAt: '2026-11-28T12:00:10.5Z', status: 'exited' }
+    const idle = container({ ...monitoringOptions, status: 'exited' })
+    const after = [container(restarted), container({ ...celeryOptions, status: 'paused' }), idle]
+    expect(inTransit([...before.slice(0, 2), idle], after)).toEqual([])
+    expect(inTransit(before, [container(vpnOptions)])).toEqual([])
+    expect(inTransit(before, undefined)).toEqual([])
   })
 })

@@ -95,10 +95,27 @@ describe('logs of a failed run (logs: on-failure, the default)', () => {
     expect(printed.indexOf("::group::Diagnostics: openvpn's last health probes")).toBeLessThan(
       printed.indexOf(groups(printed)[0]!)
     )
-    expect(logCalls(runner)).toEqual([
+    // Read beside the checks, then again at the verdict, as the run failed.
+    const reads = [
       'docker logs --tail 10000 --timestamps openvpn-id',
       'docker logs --tail 10000 --timestamps celery-id'
-    ])
+    ]
+    expect(logCalls(runner)).toEqual([...reads, ...reads])
+  })
+
+  it('shows what a worker wrote after the checks began: a failed run reads the logs again at the verdict', async () => {
+    const scripted = staleNamespace()
+    let celeryReads = 0
+    const runner: CommandRunner = {
+      run: async (argv, options) => {
+        // The first read of celery's log comes before it wrote a line.
+        const early = argv[1] === 'logs' && argv.at(-1) === 'celery-id' && celeryReads++ === 0
+        return scripted.run(argv, early ? { ...options, onLine: undefined } : options)
+      }
+    }
+    const { printed } = await run(runner)
+    expect(groups(printed)[1]).toBe(`::group::Log of celery (${PROJECT}-celery-1): all of it, 1 line`)
+    expect(printed[printed.indexOf(groups(printed)[1]!) + 1]).toBe('2026-11-28T12:00:08.5Z worker: ready')
   })
 
   it('reads the logs all at once', async () => {
