@@ -226,6 +226,19 @@ function startCli(name: string) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Resolves as soon as the CLI has written `text` to its standard error. */
+function printed(cli: ReturnType<typeof startCli>, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const look = (): void => {
+      if (!cli.output.stderr.includes(text)) return
+      cli.child.stderr.off('data', look)
+      resolve()
+    }
+    cli.child.stderr.on('data', look)
+    look()
+  })
+}
+
 /** Waits until `up` has created the project's first container. */
 async function upUnderWay(name: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -243,13 +256,14 @@ describe('the CLI signalled during up', () => {
   ]
   for (const { who, times, group, why } of cases) {
     it(
-      `tears down once, fully, and says so, when ${who} gets SIGTERM ${times === 1 ? 'once' : 'twice 0.3 s apart'} (${why})`,
+      `tears down once, fully, and says so, when ${who} gets SIGTERM ${times === 1 ? 'once' : 'twice, the second during the teardown'} (${why})`,
       async () => {
         const name = project('term')
         const cli = startCli(name)
         await upUnderWay(name)
         for (let i = 0; i < times; i++) {
-          if (i > 0) await sleep(300)
+          // The second signal lands as soon as the teardown has begun, on any machine.
+          if (i > 0) await printed(cli, 'Removing what this run started…')
           process.kill(group ? -cli.child.pid! : cli.child.pid!, 'SIGTERM')
         }
         expect(await cli.ended).toBe(143)
