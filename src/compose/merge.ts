@@ -69,7 +69,10 @@ export function normalizeServices(root: MapNode): MapNode {
   return { ...root, entries: new Map(root.entries).set('services', { ...services, entries: normalized }) }
 }
 
-function normalizeService(service: TreeNode, name: string): MapNode {
+function normalizeService(service: TreeNode, name: string): TreeNode {
+  // `name: !reset null` drops the service when the files are merged; left
+  // as written, whatever its value, for the merge to see the tag.
+  if (isReset(service)) return service
   if (service.kind === 'scalar' && service.value === null) return { ...emptyMap(service.at), keyAt: service.keyAt }
   if (service.kind !== 'map')
     throw new ComposeFileError(`service ${name} must be a mapping`, service.keyAt ?? service.at)
@@ -103,6 +106,11 @@ function dependsOnMap(items: TreeNode[], list: TreeNode): MapNode {
 /** Loads another file for `extends: {file: ...}`, interpolated and normalized like the main ones. */
 export type FileLoader = (file: string) => MapNode
 
+/** A service written `!reset`: the merge drops it, and nothing can extend it. */
+export function isReset(service: TreeNode): boolean {
+  return service.tag === 'reset'
+}
+
 /** Longer `extends` chains are refused: a real one is two or three long, and
  * each link costs a merge and a level of recursion. */
 export const MAX_EXTENDS_CHAIN = 50
@@ -112,9 +120,8 @@ export function applyExtends(root: MapNode, file: string, load: FileLoader): Map
   const services = root.entries.get('services')
   if (services?.kind !== 'map') return root
   const context: ExtendsContext = { load, resolved: new Map(), copied: 0 }
-  const entries = mapEntries(
-    services.entries,
-    (_, name) => extendedService({ file, services, name }, [], context).service
+  const entries = mapEntries(services.entries, (node, name) =>
+    isReset(node) ? node : extendedService({ file, services, name }, [], context).service
   )
   return { ...root, entries: new Map(root.entries).set('services', { ...services, entries }) }
 }
@@ -191,7 +198,7 @@ function baseRef(spec: TreeNode, ref: ServiceRef, load: FileLoader): ServiceRef 
   const fileName = spec.kind === 'map' ? scalarAt(spec, 'file') : undefined
   const file = typeof fileName === 'string' ? resolve(dirname(ref.file), fileName) : ref.file
   const services = file === ref.file ? ref.services : load(file).entries.get('services')
-  if (services?.kind !== 'map' || !services.entries.has(name)) {
+  if (services?.kind !== 'map' || !services.entries.has(name) || isReset(services.entries.get(name)!)) {
     throw new ComposeFileError(
       `service ${ref.name} extends ${name}, which is not a service of ${basename(file)}`,
       spec.at

@@ -3,7 +3,7 @@
 // depends on, with every value traced back to the line that set it.
 import { basename } from 'node:path'
 import { ComposeFileError } from '../errors.js'
-import { applyExtends, mergeNode, normalizeServices } from './merge.js'
+import { applyExtends, isReset, mergeNode, normalizeServices } from './merge.js'
 import { buildService, type ServiceModel } from './service.js'
 import { readSourceFile, utf8Text } from './source-file.js'
 import { loadEnvironment, type Environment } from './dotenv.js'
@@ -42,6 +42,12 @@ export function loadComposeModel(
   const reading: Reading = { environments: [], used: new Set(), reads: 0 }
   const scope = { projectDirectory: sources.workingDirectory, environment, chain: [] }
   const root = loadFiles(sources.files, scope, reading)
+  // As Compose: a project whose files hold nothing at all is refused, where
+  // one empty file beside others is not.
+  if (root.entries.size === 0)
+    throw new ComposeFileError(
+      `empty compose file: ${sources.files.join(', ')} ${sources.files.length === 1 ? 'holds' : 'hold'} nothing, and Compose refuses a project with no content. Define the services in it, or name the right file.`
+    )
   const active = activeProfiles(sources.profiles, environment)
   const services = new Map<string, ServiceModel>()
   const disabledServices = new Map<string, ServiceModel>()
@@ -136,9 +142,12 @@ function interpolateTree(node: TreeNode, lookup: Lookup, done: Map<string, Inter
   return { ...node, value: result.value, variables: result.variables.length > 0 ? result.variables : undefined }
 }
 
+/** The services, as mappings: one still tagged `!reset` after the merge (in
+ * the first file, or with nothing before it to reset) is dropped, as Compose drops it. */
 function serviceNodes(root: MapNode): [string, MapNode][] {
   const services = root.entries.get('services')
-  return services?.kind === 'map' ? ([...services.entries] as [string, MapNode][]) : []
+  if (services?.kind !== 'map') return []
+  return [...services.entries].filter((entry): entry is [string, MapNode] => !isReset(entry[1]))
 }
 
 function activeProfiles(profiles: string[], environment: Environment): string[] {

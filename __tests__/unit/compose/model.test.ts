@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadComposeModel, type ComposeModel } from '../../../src/compose/model.js'
 import type { ServiceModel } from '../../../src/compose/service.js'
-import { composeFileError, loadProject, type LoadFixtureOptions } from '../../helpers/compose.js'
+import { composeFileError, loadProject, projectDir, type LoadFixtureOptions } from '../../helpers/compose.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/compose/', import.meta.url))
 
@@ -128,6 +128,30 @@ describe('interpolation from .env, extra env files and the environment', () => {
 })
 
 describe('several compose files', () => {
+  const resetDir = projectDir({
+    'compose.yml': [
+      'services:',
+      '  openvpn:',
+      '    image: vpn',
+      '  extra:',
+      '    image: x',
+      '    depends_on: [openvpn]'
+    ],
+    'drop.yml': ['services:', '  extra: !reset null', '  never: !reset {}'],
+    'extends-reset.yml': ['services:', '  extra: !reset null', '  b:', '    extends: extra']
+  })
+
+  it('drops a service that a later file resets with `!reset`, as Compose does', () => {
+    expect([...loadProject(resetDir, ['compose.yml', 'drop.yml']).services.keys()]).toEqual(['openvpn'])
+    expect([...loadProject(resetDir, ['drop.yml', 'compose.yml']).services.keys()].sort()).toEqual(['extra', 'openvpn'])
+  })
+
+  it('refuses to extend a service written `!reset`, as Compose does', () => {
+    expect(composeFileError(() => loadProject(resetDir, ['extends-reset.yml'])).message).toBe(
+      'service b extends extra, which is not a service of extends-reset.yml'
+    )
+  })
+
   const dir = 'reader/overrides'
   const model = load(dir, ['docker-compose.yml', 'docker-compose.override.yml'])
   const override = join(FIXTURES, dir, 'docker-compose.override.yml')
@@ -288,6 +312,20 @@ describe('project name', () => {
 
 describe('files Compose would refuse', () => {
   const dir = join(FIXTURES, 'reader/invalid')
+
+  const emptyDir = projectDir({
+    'empty.yml': [],
+    'comments.yml': ['# nothing here yet', ''],
+    'compose.yml': ['services:', '  openvpn:', '    image: vpn']
+  })
+
+  it('refuses a project whose files hold nothing, as Compose does, and takes one empty file beside others', () => {
+    for (const files of [['empty.yml'], ['empty.yml', 'comments.yml']])
+      expect(composeFileError(() => loadProject(emptyDir, files)).message).toMatch(
+        /^empty compose file: .*empty\.yml.* nothing, and Compose refuses a project with no content\./
+      )
+    expect([...loadProject(emptyDir, ['empty.yml', 'compose.yml']).services.keys()]).toEqual(['openvpn'])
+  })
 
   it('reports a YAML syntax error at its own line and column', () => {
     const error = composeFileError(() => load('reader/invalid', ['syntax-error.yml']))
