@@ -37,7 +37,7 @@ node -e '
   const runs = fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")))
   const sum = (key) => runs.reduce((n, r) => n + r[key], 0)
   // Jest writes no results when it cannot (a test left a circular error behind): say so.
-  const missing = process.argv[2].split(" ").filter((e) => !fs.existsSync(path.join(dir, `engine-${e}.json`)))
+  const missing = process.argv[2].split(/\s+/).filter(Boolean).filter((e) => !fs.existsSync(path.join(dir, `engine-${e}.json`)))
   const lost = missing.length ? `; no results from Engine ${missing.join(", ")}` : ""
   console.log(`\n${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${sum("numPendingTests")} skipped${lost}`)
 ' "$results" "$engines"

@@ -226,9 +226,10 @@ function startCli(name: string) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Resolves as soon as the CLI has written `text` to its standard error. */
+/** Resolves as soon as the CLI has written `text` to its standard error;
+ * rejects if it ends first. */
 function printed(cli: ReturnType<typeof startCli>, text: string): Promise<void> {
-  return new Promise((resolve) => {
+  const seen = new Promise<void>((resolve) => {
     const look = (): void => {
       if (!cli.output.stderr.includes(text)) return
       cli.child.stderr.off('data', look)
@@ -237,6 +238,10 @@ function printed(cli: ReturnType<typeof startCli>, text: string): Promise<void> 
     cli.child.stderr.on('data', look)
     look()
   })
+  const ended = cli.ended.then(() => {
+    throw new Error(`the CLI ended without printing ${text}; it printed: ${cli.output.stderr}`)
+  })
+  return Promise.race([seen, ended])
 }
 
 /** Waits until `up` has created the project's first container. */

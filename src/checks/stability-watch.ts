@@ -110,7 +110,8 @@ export function endedSince(event: RecordedEvent, container: Container): boolean 
   return ENDS.has(event.action) && event.timeMs > (container.startedAt?.getTime() ?? 0)
 }
 
-/** A pause after the checks began (the stream also replays older ones). */
+/** A pause after the checks began: not one the stream replays from before it
+ * began, which may reach this process after the checks began. */
 export function pausedSince(event: RecordedEvent, checksStartedMs: number): boolean {
-  return event.action === PAUSE && event.receivedMs >= checksStartedMs
+  return event.action === PAUSE && !event.replayed && event.receivedMs >= checksStartedMs
 }

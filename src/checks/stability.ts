@@ -1,9 +1,11 @@
 // A verdict speaks of the containers the checks looked at, so it holds only if
 // they are still those containers when it is given. From the moment the vpn
 // is found healthy (and each worker is listed) to the verdict, the project's
-// event stream tells at once when one of them ends, so that no check keeps
-// retrying against a container that is gone; one `docker inspect` at the end
-// confirms that each kept its id, start time and restart count and still runs.
+// event stream tells at once when one of them ends or is paused, so that no
+// check keeps retrying against a container that is gone or frozen; an inspect
+// at the end confirms that each kept its id, start time and restart count and
+// still runs unpaused. One found stopped is waited for a moment and inspected
+// again: it may be between a `docker restart`'s two processes.
 //
 // A container whose process did not change keeps its network namespace: the
 // namespace ids the checks compared were then read from containers alive at
@@ -18,14 +20,16 @@ import { endedSince, pausedSince, SETTLE_MS, type StabilityWatch } from './stabi
 
 /** Events of a container that may be one the checks never saw. */
 const BEGINS = new Set(['create', 'start'])
+/** States in which a container's process has not ended. */
+const STILL = new Set(['running', 'paused'])
 
 export interface StabilityFacts {
   vpnService: string
   /** The vpn's namespace, named in the verdict it held for. */
   vpnNamespace?: string
   before: Container[]
-  /** One inspect of the watched containers and the newcomers at the verdict;
-   * undefined when the engine did not answer it. */
+  /** The last inspect of the watched containers and the newcomers at the
+   * verdict; undefined when the engine did not answer it. */
   after?: Container[]
   inspectError?: string
   /** Events of the watched services since the checks started. */
@@ -40,8 +44,9 @@ export interface StabilityJudgement {
 }
 
 /** Pure: did every container checked keep its id, start time and restart
- * count, and is it still running, with no new container of a watched service
- * beside it? One failed row per change, or one passed row for the vpn. */
+ * count, and is it still running, never paused meanwhile, with no new
+ * container of a watched service beside it? One failed row per change, or one
+ * passed row for the vpn. */
 export function judgeStability(facts: StabilityFacts): StabilityJudgement[] {
   const { before, after, seen } = facts
   const vpn = before.find((c) => c.service === facts.vpnService) ?? before[0]
@@ -52,7 +57,7 @@ export function judgeStability(facts: StabilityFacts): StabilityJudgement[] {
   const now = new Map(after.map((c) => [c.id, c]))
   const known = new Set(before.map((c) => c.id))
   const changes = before.flatMap((was) => {
-    const outcome = changeOf(was, now.get(was.id), happenings(was, seen, facts.startedAt), was === vpn)
+    const outcome = changeOf(was, now.get(was.id), happenings(was, seen, facts.startedAt), was === vpn, facts.startedAt)
     return outcome ? [{ container: was, outcome }] : []
   })
   const newcomers = after.filter(
@@ -94,7 +99,13 @@ function happenings(was: Container, seen: RecordedEvent[], checksStartedMs: numb
 }
 
 /** What became of one container, or undefined when it is as it was. */
-function changeOf(was: Container, is: Container | undefined, seen: Happenings, isVpn: boolean): Outcome | undefined {
+function changeOf(
+  was: Container,
+  is: Container | undefined,
+  seen: Happenings,
+  isVpn: boolean,
+  startedMs: number
+): Outcome | undefined {
   const { end, pause, unpause } = seen
   const ended = end ? [`${end.action === 'destroy' ? 'removed' : 'died'} at ${iso(new Date(end.timeMs))}`] : []
   // The vpn is named by its role, with its container in the details; a worker by its container.
@@ -116,23 +127,33 @@ function changeOf(was: Container, is: Container | undefined, seen: Happenings, i
     return failed('was removed', facts, { ...evidenceOf(was), status: 'removed' })
   }
   const evidence = { ...evidenceOf(is), restarts_before: was.restartCount, started_before: iso(was.startedAt) }
-  if (iso(is.startedAt) !== iso(was.startedAt) || is.restartCount !== was.restartCount) {
+  const startedAgain = iso(is.startedAt) !== iso(was.startedAt)
+  if (startedAgain || is.restartCount !== was.restartCount) {
     const count = is.restartCount !== was.restartCount ? `restart count ${was.restartCount} → ${is.restartCount}, ` : ''
-    const facts = [`${count}started again at ${iso(is.startedAt)}`, `it had started at ${iso(was.startedAt)}`]
+    // Under a restart policy the count rises when the process dies, and the
+    // next start waits out a back-off.
+    const start = startedAgain ? `started again at ${iso(is.startedAt)}` : 'not started again yet'
+    const facts = [`${count}${start}`, `it had started at ${iso(was.startedAt)}`]
     if (is.status !== 'running') facts.push(`it is ${is.status} now`)
     return failed('restarted', facts, evidence)
   }
   // One that was not running when the checks began has not changed: its
   // namespace check names it with its state.
   if (was.status !== 'running') return undefined
+  const at = (event: RecordedEvent | undefined, what: string): string[] =>
+    event ? [`${what} at ${iso(new Date(event.timeMs))}`] : []
+  if (!STILL.has(is.status))
+    return failed(
+      'stopped',
+      [`${is.status}, exit code ${is.exitCode}`, ...ended, ...at(pause, 'paused first')],
+      evidence
+    )
   if (pause || is.status === 'paused') {
-    const at = (event: RecordedEvent | undefined, what: string): string[] =>
-      event ? [`${what} at ${iso(new Date(event.timeMs))}`] : []
     const now = is.status === 'paused' ? ['it is paused now'] : at(unpause, 'unpaused')
-    const fix = `Find out what paused ${was.name} (\`docker events --filter event=pause\`) and run the check again: a paused container's processes are frozen, so nothing in its namespace answered meanwhile.`
+    const since = iso(new Date(pause?.timeMs ?? startedMs))
+    const fix = `Find out what paused ${was.name} (\`docker events --since ${since} --until ${iso(new Date())} --filter container=${was.name}\`) and run the check again: a paused container's processes are frozen, so nothing in its namespace answered meanwhile.`
     return failed('was paused', [...at(pause, 'paused'), ...now], evidence, fix)
   }
-  if (is.status !== 'running') return failed('stopped', [`${is.status}, exit code ${is.exitCode}`, ...ended], evidence)
   return undefined
 }
 
@@ -162,17 +183,15 @@ export function inTransit(before: Container[], after: Container[] | undefined): 
     .map((c) => c.id)
 }
 
-/** States in which a container's process has not ended. */
-const STILL = new Set(['running', 'paused'])
-
 /** One inspect of every container watched and of any newcomer of a watched service. */
 function inspectWatched(docker: Docker, watch: StabilityWatch): ReturnType<Docker['inspectOrExplain']> {
   const newcomers = watch.seen.filter((e) => BEGINS.has(e.action)).map((e) => e.containerId)
   return docker.inspectOrExplain([...new Set([...watch.before.map((c) => c.id), ...newcomers])])
 }
 
-/** The check at the verdict: one inspect of every container watched and of
- * any newcomer of a watched service, judged against the start of the checks. */
+/** The check at the verdict: an inspect of every container watched and of any
+ * newcomer of a watched service (twice if one was caught stopped), judged
+ * against the start of the checks. */
 export async function confirmStability(
   docker: Docker,
   watch: StabilityWatch,
@@ -181,15 +200,19 @@ export async function confirmStability(
   settleMs = SETTLE_MS
 ): Promise<CheckResult[]> {
   const before = watch.before
-  let inspected = await inspectWatched(docker, watch)
-  // Found between a process's death and the next one's start (or removal):
-  // judged now, a restart would be told as a stop.
-  const caught = inTransit(before, inspected.containers)
-  if (caught.length) {
-    await watch.settle(caught, settleMs)
+  let inspected: Awaited<ReturnType<typeof inspectWatched>>
+  try {
     inspected = await inspectWatched(docker, watch)
+    // Found between a process's death and the next one's start (or removal):
+    // judged now, a restart would be told as a stop.
+    const caught = inTransit(before, inspected.containers)
+    if (caught.length) {
+      await watch.settle(caught, settleMs)
+      inspected = await inspectWatched(docker, watch)
+    }
+  } finally {
+    watch.stop()
   }
-  watch.stop()
   const facts = { vpnService, vpnNamespace, before, seen: watch.seen, startedAt: watch.startedAt }
   const judged = judgeStability({ ...facts, after: inspected.containers, inspectError: inspected.error })
   return judged.map(({ container, outcome }) =>

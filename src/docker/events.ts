@@ -6,6 +6,9 @@ import type { Docker } from './client.js'
 export interface RecordedEvent extends DockerEvent {
   /** When this process read the event, in milliseconds since the epoch. */
   receivedMs: number
+  /** The event happened before the stream began (by the engine's clock, read
+   * as this host's): the stream replays a little of the past. */
+  replayed?: true
 }
 
 type Listener = (event: RecordedEvent) => void
@@ -29,6 +32,7 @@ export class ProjectEvents {
   private readonly abort = new AbortController()
   private stream?: Promise<unknown>
   private poller?: NodeJS.Timeout
+  private startedMs = 0
 
   constructor(
     private readonly docker: Docker,
@@ -37,7 +41,8 @@ export class ProjectEvents {
 
   /** Starts streaming; `maxMs` bounds the stream's life as for any command. */
   start(maxMs: number): void {
-    const since = ((Date.now() - REPLAY_MS) / 1000).toFixed(3)
+    this.startedMs = Date.now()
+    const since = ((this.startedMs - REPLAY_MS) / 1000).toFixed(3)
     this.stream = this.docker
       .watchEvents(this.project, since, (event) => this.deliver(event), this.abort.signal, maxMs)
       .then(() => {
@@ -61,7 +66,8 @@ export class ProjectEvents {
 
   private deliver(event: DockerEvent): void {
     if (!RELEVANT.test(event.action)) return
-    const recorded = { ...event, receivedMs: Date.now() }
+    const recorded: RecordedEvent = { ...event, receivedMs: Date.now() }
+    if (event.timeMs < this.startedMs) recorded.replayed = true
     this.recorded.push(recorded)
     for (const listener of this.listeners) listener(recorded)
   }

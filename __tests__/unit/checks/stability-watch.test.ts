@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { StabilityWatch } from '../../../src/checks/stability-watch.js'
 import type { RecordedEvent } from '../../../src/docker/events.js'
+import { FakeEvents, recordedEvent } from '../../helpers/fake-events.js'
 import { container } from '../../helpers/containers.js'
 
 const T0 = Date.parse('2026-11-28T12:00:05Z')
@@ -10,23 +11,7 @@ const before = [
   container({ id: 'monitoring-id', service: 'celery_monitoring', startedAt: '2026-11-28T12:00:08Z' })
 ]
 
-function event(action: string, id: string, service: string, atMs: number): RecordedEvent {
-  return { action, containerId: id, service, timeMs: atMs, receivedMs: atMs + 5 }
-}
-
-/** An event stream that tests feed by hand. */
-class FakeEvents {
-  readonly recorded: RecordedEvent[] = []
-  private readonly listeners = new Set<(event: RecordedEvent) => void>()
-  subscribe(listener: (event: RecordedEvent) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-  emit(event: RecordedEvent): void {
-    this.recorded.push(event)
-    for (const listener of this.listeners) listener(event)
-  }
-}
+const event = recordedEvent
 
 function watching(): { events: FakeEvents; watch: StabilityWatch } {
   const events = new FakeEvents()
@@ -46,8 +31,9 @@ describe('StabilityWatch', () => {
   it('aborts its signal when a watched container is paused after the checks began, not for an older pause', () => {
     const { events, watch } = watching()
     const now = Date.now()
-    // Replayed from the stream's start, before the checks began.
-    events.emit({ ...event('pause', 'vpn-id', 'openvpn', now - 3000), receivedMs: watch.startedAt - 1 })
+    // Replayed from before the stream began: read before the checks began, or after.
+    events.emit({ ...event('pause', 'vpn-id', 'openvpn', now - 3000), receivedMs: watch.startedAt - 1, replayed: true })
+    events.emit({ ...event('pause', 'vpn-id', 'openvpn', now - 2000), receivedMs: now + 50, replayed: true })
     watch.add(before.slice(1))
     events.emit({ ...event('pause', 'dashboard-id', 'dashboard', now), receivedMs: now })
     expect(watch.signal.aborted).toBe(false)
@@ -111,7 +97,8 @@ describe('StabilityWatch', () => {
       let settled = false
       const settling = watch.settle(ids, 60_000).then(() => (settled = true))
       for (const e of meanwhile) events.emit(e)
-      await Promise.resolve()
+      // Every promise callback already queued runs before this.
+      await new Promise((resolve) => setImmediate(resolve))
       expect(settled).toBe(false)
       events.emit(last)
       await settling

@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import { inTransit, judgeStability, type StabilityFacts } from '../../../src/checks/stability.js'
+import { StabilityWatch } from '../../../src/checks/stability-watch.js'
+import { confirmStability, inTransit, judgeStability, type StabilityFacts } from '../../../src/checks/stability.js'
+import type { Docker } from '../../../src/docker/client.js'
 import type { RecordedEvent } from '../../../src/docker/events.js'
+import { FakeEvents, recordedEvent } from '../../helpers/fake-events.js'
 import { container, type RawOptions } from '../../helpers/containers.js'
 
 const T0 = Date.parse('2026-11-28T12:00:05Z')
@@ -13,9 +16,7 @@ const monitoringOptions: RawOptions = {
 }
 const before = [container(vpnOptions), container(celeryOptions), container(monitoringOptions)]
 
-function event(action: string, id: string, service: string, atMs: number): RecordedEvent {
-  return { action, containerId: id, service, timeMs: atMs, receivedMs: atMs + 5 }
-}
+const event = recordedEvent
 
 function facts(after: RawOptions[] | undefined, seen: RecordedEvent[] = []): StabilityFacts {
   return {
@@ -89,7 +90,9 @@ describe('judgeStability', () => {
     expect(summaries(judged)).toEqual([
       'the vpn was paused during the checks (demo-openvpn-1: paused at 2026-11-28T12:00:11.000Z; unpaused at 2026-11-28T12:00:12.500Z).'
     ])
-    expect(judged[0].outcome.fix).toContain('docker events --filter event=pause')
+    expect(judged[0].outcome.fix).toMatch(
+      /^Find out what paused demo-openvpn-1 \(`docker events --since 2026-11-28T12:00:11\.000Z --until \S+Z --filter container=demo-openvpn-1`\)/
+    )
     expect(judged[0].outcome.fix).not.toContain('recreated')
   })
 
@@ -102,6 +105,22 @@ describe('judgeStability', () => {
     // The stream broke before the pause: the inspect at the verdict still tells.
     expect(summaries(judgeStability(facts([vpnOptions, frozen, monitoringOptions])))).toEqual([
       'demo-celery-1 was paused during the checks (it is paused now).'
+    ])
+  })
+
+  it('names a worker paused and then stopped as stopped, saying it was paused first', () => {
+    const paused = event('pause', 'celery-id', 'celery', T0 + 6000)
+    const died = event('die', 'celery-id', 'celery', T0 + 7000)
+    const stopped = { ...celeryOptions, status: 'exited', exitCode: 137 }
+    expect(summaries(judgeStability(facts([vpnOptions, stopped, monitoringOptions], [paused, died])))).toEqual([
+      'demo-celery-1 stopped during the checks (exited, exit code 137; died at 2026-11-28T12:00:12.000Z; paused first at 2026-11-28T12:00:11.000Z).'
+    ])
+  })
+
+  it('names a restart under a restart policy still in its back-off as not started again yet', () => {
+    const backingOff = { ...vpnOptions, restartCount: 1, status: 'restarting' }
+    expect(summaries(judgeStability(facts([backingOff, celeryOptions, monitoringOptions])))).toEqual([
+      'the vpn restarted during the checks (demo-openvpn-1: restart count 0 → 1, not started again yet; it had started at 2026-11-28T12:00:05.000Z; it is restarting now).'
     ])
   })
 
@@ -173,5 +192,48 @@ describe('inTransit', () => {
     expect(inTransit([...before.slice(0, 2), idle], after)).toEqual([])
     expect(inTransit(before, [container(vpnOptions)])).toEqual([])
     expect(inTransit(before, undefined)).toEqual([])
+  })
+})
+
+describe('confirmStability', () => {
+  /** A watch over the vpn alone, and an engine whose inspects answer `answers` in turn. */
+  function confirming(answers: RawOptions[], onInspect: (call: number) => void = () => {}) {
+    const events = new FakeEvents()
+    const watch = new StabilityWatch(events, new Set(['openvpn']), before[0])
+    let calls = 0
+    const docker = {
+      inspectOrExplain: async () => {
+        onInspect(++calls)
+        return { containers: [container(answers[Math.min(calls, answers.length) - 1]!)], error: '' }
+      }
+    } as unknown as Docker
+    return { events, watch, docker, inspects: () => calls }
+  }
+  const exited = { ...vpnOptions, status: 'exited', exitCode: 0 }
+  const restarted = { ...vpnOptions, startedAt: '2026-11-28T12:00:10.5Z' }
+
+  it('inspects again once a vpn caught between the two processes of a restart has started again', async () => {
+    const { events, watch, docker, inspects } = confirming([exited, restarted], (call) => {
+      if (call > 1) return
+      // The death reaches the stream after the first inspect, the next start a moment later.
+      setTimeout(() => events.emit(event('die', 'vpn-id', 'openvpn', T0 + 5000)), 5)
+      setTimeout(() => events.emit(event('start', 'vpn-id', 'openvpn', T0 + 5500)), 20)
+    })
+    const [check] = await confirmStability(docker, watch, 'openvpn', undefined, 60_000)
+    expect(check!.summary).toMatch(/^the vpn restarted during the checks \(demo-openvpn-1: started again at /)
+    expect(inspects()).toBe(2)
+    expect(events.listening).toBe(0)
+  })
+
+  it('names a vpn that stays stopped as stopped once the wait is over, and one inspect does when nothing changed', async () => {
+    const stopped = confirming([exited])
+    const [check] = await confirmStability(stopped.docker, stopped.watch, 'openvpn', undefined, 50)
+    expect(check!.summary).toMatch(/^the vpn stopped during the checks \(demo-openvpn-1: exited, exit code 0/)
+    expect(stopped.inspects()).toBe(2)
+    const steady = confirming([vpnOptions])
+    expect((await confirmStability(steady.docker, steady.watch, 'openvpn', undefined, 60_000))[0]!.verdict).toBe(
+      'passed'
+    )
+    expect(steady.inspects()).toBe(1)
   })
 })
