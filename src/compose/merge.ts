@@ -63,7 +63,8 @@ function appendUnique(base: TreeNode[], over: TreeNode[]): TreeNode[] {
 /** The `services` mapping of a file, each service a mapping (`name:` alone is an empty one) with `depends_on` in map form. */
 export function normalizeServices(root: MapNode): MapNode {
   const services = root.entries.get('services')
-  if (services === undefined || (services.kind === 'scalar' && services.value === null)) return root
+  if (services === undefined) return root
+  // `services:` with nothing after it too, as Compose refuses it.
   if (services.kind !== 'map') throw new ComposeFileError('`services` must be a mapping', services.at)
   const normalized = mapEntries(services.entries, (service, name) => normalizeService(service, name))
   return { ...root, entries: new Map(root.entries).set('services', { ...services, entries: normalized }) }

@@ -316,7 +316,13 @@ describe('files Compose would refuse', () => {
   const emptyDir = projectDir({
     'empty.yml': [],
     'comments.yml': ['# nothing here yet', ''],
-    'compose.yml': ['services:', '  openvpn:', '    image: vpn']
+    'compose.yml': ['services:', '  openvpn:', '    image: vpn'],
+    'null-services.yml': ['services:']
+  })
+
+  it('refuses `services:` with nothing after it, alone or over other files, as Compose does', () => {
+    for (const files of [['null-services.yml'], ['compose.yml', 'null-services.yml']])
+      expect(composeFileError(() => loadProject(emptyDir, files)).message).toContain('`services` must be a mapping')
   })
 
   it('refuses a project whose files hold nothing, as Compose does, and takes one empty file beside others', () => {
