@@ -63,19 +63,26 @@ export class Docker {
     return this.inspect(ids)
   }
 
+  /** The containers that still exist, as far as the engine answered. */
   async inspect(ids: string[]): Promise<Container[]> {
-    return (await this.inspectOrExplain(ids)).containers ?? []
+    if (ids.length === 0) return []
+    return printedContainers(await this.inspectCommand(ids)) ?? []
   }
 
-  /** Inspects the containers that still exist; `containers` is undefined
-   * (and `error` says why) only when the engine printed nothing at all. */
+  /** Inspects the containers that still exist. `containers` is undefined (and
+   * `error` says why) unless the answer is whole: every id missing from it is
+   * one the engine says does not exist, so a caller may take it for removed. */
   async inspectOrExplain(ids: string[]): Promise<{ containers?: Container[]; error: string }> {
     if (ids.length === 0) return { containers: [], error: '' }
-    const result = await this.run(['docker', 'container', 'inspect', ...ids], LIMITS.query)
-    // A container removed between listing and inspecting makes inspect fail
-    // for that one id only; the others are still printed.
-    const containers = result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : undefined
-    return { containers, error: firstLine(result.stderr) }
+    const result = await this.inspectCommand(ids)
+    if (result.killed) return { error: `did not answer within ${LIMITS.query / 1000} s` }
+    const unexplained = result.stderr.split('\n').find((line) => line.trim() && !NO_SUCH_CONTAINER.test(line))
+    if (unexplained) return { error: unexplained.trim() }
+    return { containers: printedContainers(result), error: firstLine(result.stderr) }
+  }
+
+  private inspectCommand(ids: string[]): Promise<CommandResult> {
+    return this.run(['docker', 'container', 'inspect', ...ids], LIMITS.query)
   }
 
   exec(containerId: string, argv: string[], timeoutMs: number = LIMITS.exec): Promise<CommandResult> {
@@ -199,6 +206,16 @@ export function programMissing(result: CommandResult): boolean {
     /executable file not found|no such file or directory/i.test(result.stdout + result.stderr)
   )
 }
+
+/** What `docker container inspect` printed: a container removed between
+ * listing and inspecting makes it fail for that one id only, and the others
+ * are still printed. */
+function printedContainers(result: CommandResult): Container[] | undefined {
+  return result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : undefined
+}
+
+/** The Docker CLI's word for an id that names no container (removed meanwhile). */
+const NO_SUCH_CONTAINER = /No such (container|object)/i
 
 export function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? ''

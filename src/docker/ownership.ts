@@ -60,6 +60,14 @@ export function notCreatedSince(found: ProjectResources, inventory: ProjectInven
   return { containers: foreign('containers'), networks: foreign('networks'), volumes: foreign('volumes') }
 }
 
+/** What of `resources` the inventory holds no creation time for: its inspect
+ * failed or timed out, so nobody can tell whose it is. */
+export function undatedIn(resources: ProjectResources, inventory: ProjectInventory): ProjectResources {
+  const undated = (kind: ResourceKind): string[] =>
+    resources[kind].filter((id) => !inventory[kind].some((item) => item.id === id))
+  return { containers: undated('containers'), networks: undated('networks'), volumes: undated('volumes') }
+}
+
 /** The project-name input names a project that already exists: full mode
  * would take it over, and its teardown would delete it, data volumes too. */
 export function existingProjectError(

@@ -6,7 +6,7 @@
 import type { ComposeProject } from '../compose/project.js'
 import type { ProjectInventory, ProjectResources } from './argv.js'
 import { LIMITS, firstLine, type Docker } from './client.js'
-import { countResources, describeResources, minus, notCreatedSince } from './ownership.js'
+import { countResources, describeResources, minus, notCreatedSince, undatedIn } from './ownership.js'
 
 export interface TeardownReport {
   removed: ProjectResources
@@ -121,9 +121,15 @@ async function removeOurs(
   const left = await docker.projectResources(projectName)
   // What was removed meanwhile by someone else is not kept.
   const kept = minus(foreign, minus(foreign, left))
-  if (countResources(kept) > 0)
+  const undated = undatedIn(kept, inventory)
+  const older = minus(kept, undated)
+  if (countResources(undated) > 0)
     problems.unshift(
-      `Not removing ${describeResources(kept, inventory)} of project ${projectName}: created before this run's docker compose up began, so another run or a person made them. Find out whose they are before removing them.`
+      `Not removing ${describeResources(undated)} of project ${projectName}: the engine did not say when they were created (their inspect failed or timed out), so this run cannot tell whether it made them. Once you know, remove them with \`docker compose -p ${projectName} down\`.`
+    )
+  if (countResources(older) > 0)
+    problems.unshift(
+      `Not removing ${describeResources(older, inventory)} of project ${projectName}: created before this run's docker compose up began, so another run or a person made them. Find out whose they are before removing them.`
     )
   return { removed: minus(before, left), left, kept, problems }
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { joinedContainerId, parseInspect, stoppedForGood } from '../../../src/docker/inspect.js'
+import type { CommandResult } from '../../../src/docker/command.js'
+import { Docker } from '../../../src/docker/client.js'
 import { container, rawContainer } from '../../helpers/containers.js'
+import { FakeRunner } from '../../helpers/fake-runner.js'
 
 describe('parseInspect', () => {
   it('reads labels, state, health log, restarts and network mode', () => {
@@ -65,5 +68,31 @@ describe('parseInspect State.Error', () => {
     const failed = container({ status: 'exited', error: 'cannot join network of a non running container: abc' })
     expect(failed.error).toBe('cannot join network of a non running container: abc')
     expect(container({}).error).toBe('')
+  })
+})
+
+describe('Docker.inspectOrExplain', () => {
+  const inspecting = (answer: Partial<CommandResult>) =>
+    new Docker(new FakeRunner([['docker container inspect', answer]]), ['docker', 'compose']).inspectOrExplain([
+      'vpn-id',
+      'gone-id'
+    ])
+  const printed = JSON.stringify([rawContainer({ id: 'vpn-id', service: 'openvpn' })])
+
+  it('gives what it printed when every missing id is one the engine says does not exist', async () => {
+    const answer = await inspecting({ exitCode: 1, stdout: printed, stderr: 'Error: No such container: gone-id\n' })
+    expect(answer.containers?.map((c) => c.id)).toEqual(['vpn-id'])
+  })
+
+  it('gives no containers, and the reason, when the engine failed otherwise or did not answer in time', async () => {
+    const failed = await inspecting({
+      exitCode: 1,
+      stdout: printed,
+      stderr: 'Error: No such container: gone-id\nError response from daemon: context deadline exceeded\n'
+    })
+    expect(failed).toEqual({ error: 'Error response from daemon: context deadline exceeded' })
+    const hung = await inspecting({ exitCode: 124, killed: true })
+    expect(hung.containers).toBeUndefined()
+    expect(hung.error).toMatch(/^did not answer within \d+ s$/)
   })
 })

@@ -151,5 +151,8 @@ describe('teardown of what this run created', () => {
     expect(runner.calls.some((argv) => argv.includes('down'))).toBe(false)
     expect(runner.calls).toContainEqual(['docker', 'rm', '--force', '--volumes', 'c1'])
     expect(report.kept.containers).toEqual(['mystery'])
+    expect(report.problems).toEqual([
+      'Not removing 1 container of project p1: the engine did not say when they were created (their inspect failed or timed out), so this run cannot tell whether it made them. Once you know, remove them with `docker compose -p p1 down`.'
+    ])
   })
 })
