@@ -73,7 +73,12 @@ export function judgeStability(facts: StabilityFacts): StabilityJudgement[] {
   if (changes.length) return changes
   const workers = before.length - 1
   const namespace = facts.vpnNamespace ? `, in namespace ${facts.vpnNamespace}` : ''
-  const summary = `the vpn and ${workers} worker${workers === 1 ? '' : 's'} kept their containers, start times and restart counts from the start of the checks to the verdict${namespace}`
+  // No worker when none came back after a resilience event: the vpn alone was checked.
+  const who =
+    workers === 0
+      ? 'the vpn kept its container, start time and restart count'
+      : `the vpn and ${workers} worker${workers === 1 ? '' : 's'} kept their containers, start times and restart counts`
+  const summary = `${who} from the start of the checks to the verdict${namespace}`
   const evidence = { containers: before.map((c) => c.name).join(', '), watched_ms: Date.now() - facts.startedAt }
   return [{ container: vpn, outcome: { verdict: 'passed', summary, evidence } }]
 }

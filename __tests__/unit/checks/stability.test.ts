@@ -44,6 +44,13 @@ describe('judgeStability', () => {
     })
   })
 
+  it('speaks of the vpn alone when no worker was checked (none came back after a resilience event)', () => {
+    const judged = judgeStability({ ...facts([vpnOptions]), before: [before[0]!] })
+    expect(summaries(judged)).toEqual([
+      'the vpn kept its container, start time and restart count from the start of the checks to the verdict, in namespace net:[4026532318]'
+    ])
+  })
+
   it('names a restart of the vpn by its restart policy, with the restart count and both start times', () => {
     const restarted = { ...vpnOptions, restartCount: 1, startedAt: '2026-11-28T12:00:10.5Z' }
     const judged = judgeStability(facts([restarted, celeryOptions, monitoringOptions]))
