@@ -18,9 +18,9 @@ export class Redactor {
   }
 
   /** The text without the secrets, nor the start of one at the end of a
-   * line: Docker keeps only 4 KiB of a probe's output, and the evidence 200
-   * characters of its first line, which can cut a secret short. Secrets
-   * that overlap go as one. */
+   * line or before a cut's `…`: Docker keeps only 4 KiB of a probe's output,
+   * the evidence 200 characters of its first line, and a log 2,000 of each
+   * line, which can cut a secret short. Secrets that overlap go as one. */
   text(text: string): string {
     if (this.pieces.length === 0) return text
     return text
@@ -44,10 +44,14 @@ export class Redactor {
     return spans
   }
 
-  /** The longest start of a secret that the line ends with. */
+  /** The longest start of a secret that the line ends with, or that stands
+   * right before a `…` (where a long log line was cut, src/docker/logs.ts). */
   private cutAtEnd(line: string): Span[] {
-    const longest = Math.max(...this.pieces.map((piece) => startAtEnd(line, piece)))
-    return longest > 0 ? [[line.length - longest, line.length]] : []
+    const ends = [line.length, ...[...line.matchAll(/…/g)].map((match) => match.index)]
+    return ends.flatMap((end): Span[] => {
+      const longest = Math.max(...this.pieces.map((piece) => startAtEnd(line.slice(0, end), piece)))
+      return longest > 0 ? [[end - longest, end]] : []
+    })
   }
 }
 

@@ -1,5 +1,6 @@
 // Removing secrets from text and from the RunReport (src/report/redact.ts).
 import { describe, expect, it } from '@jest/globals'
+import { cutLine } from '../../../src/docker/logs.js'
 import { Redactor } from '../../../src/report/redact.js'
 
 describe('Redactor.text', () => {
@@ -35,6 +36,13 @@ describe('Redactor.text', () => {
     expect(redactor.text('output: MIIEv')).toBe('output: ***')
     // Three characters are too few to tell a cut secret from a word.
     expect(redactor.text('ends with hun')).toBe('ends with hun')
+  })
+
+  it('removes the start of a secret that a cut log line (… (N more characters)) left before its marker', () => {
+    const cut = cutLine('log: hunter2-secret and more', 14)
+    expect(cut).toBe('log: hunter2-s… (14 more characters)')
+    expect(redactor.text(cut)).toBe('log: ***… (14 more characters)')
+    expect(redactor.text('MIIEv… and MIIEvQ…')).toBe('***… and ***…')
   })
 
   it('changes nothing when there is no secret', () => {
