@@ -42,7 +42,7 @@ export class StabilityWatch {
     this.add([vpn])
   }
 
-  /** Aborts as soon as a watched container ends: retrying is pointless then. */
+  /** Aborts as soon as a watched container ends or is paused: retrying is pointless then. */
   get signal(): AbortSignal {
     return this.ended.signal
   }
